@@ -1,0 +1,51 @@
+// What the token endpoints give and what the proxy injects: tokens, fetch errors, grants.
+#pragma once
+
+#include "core/boot_clock.hpp"
+#include "core/secret.hpp"
+
+#include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace aic::auth {
+
+struct access_token {
+    secret value;                          // opaque; never log, never in an error
+    boot_clock::time_point expires_at;     // obtained_at + expires_in
+    std::chrono::seconds lifetime{0};      // expires_in as granted
+    std::vector<std::string> scopes;       // as granted, sorted
+};
+
+// Why no token: from the token endpoint (status + OAuth error) or from the way there.
+struct token_error {
+    std::string credential;     // the credential's name in the config
+    std::string endpoint;       // token endpoint URL
+    unsigned http_status = 0;   // 0 when there was no HTTP answer
+    std::string error;          // OAuth "error", or local: network, tls, timeout, malformed_response, no_token
+    std::string description;    // OAuth "error_description" or local detail; never secret material
+};
+
+[[noreturn]] void throw_exception_from_error(token_error const& e, boost::source_location const& loc);
+
+// Header fields a route adds to each upstream request ("Authorization: Bearer …", or the log
+// API's X-API-Key/X-API-Secret). Built once per token, shared by every request that uses it.
+struct injected_headers {
+    std::vector<std::pair<std::string, secret>> fields;
+};
+
+// What the forwarder gets for one request.
+struct grant {
+    std::shared_ptr<access_token const> token;        // null for api-key routes
+    std::shared_ptr<injected_headers const> headers;  // never null
+};
+
+using token_result = boost::system::result<access_token, token_error>;
+using grant_result = boost::system::result<grant, token_error>;
+
+}  // namespace aic::auth

@@ -1,0 +1,31 @@
+// Vocabulary shared by every module: namespace aliases and the two completion tokens.
+#pragma once
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/system/result.hpp>
+
+namespace aic {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+template <class T>
+using result = boost::system::result<T>;
+
+// Boost 1.81 has no default completion token: always pass one of these.
+inline constexpr auto use_throw = net::use_awaitable;                 // failure = exception
+inline constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);  // failure = [ec, ...]
+
+}  // namespace aic
