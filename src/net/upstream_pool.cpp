@@ -1,0 +1,1 @@
+// Placeholder: the upstream connection pool lands here.
