@@ -128,10 +128,11 @@ struct config {
     std::map<std::string, credential> credentials;
     std::vector<route> routes;           // built-in AIC table when the file has no "routes"
     bool builtin_routes = false;         // true when `routes` came from the built-in table
-    timeouts timeouts;
-    limits limits;
+    // Qualified: a member may not share its unqualified type's name ([basic.scope.class]).
+    aic::config::timeouts timeouts;
+    aic::config::limits limits;
     token_settings tokens;
-    security security;
+    aic::config::security security;
     logging_settings logging;
     unsigned threads = 1;
     std::string source;                  // the file it came from, or "environment"
