@@ -1,0 +1,56 @@
+// The token cache of design.md §4 for one (credential, scope set): eager fetch, refresh ahead of
+// expiry in the background, single flight, backoff on failure, bounded waits, fail closed.
+// Not thread-safe: every call runs on the executor given at construction (one io_context
+// thread, or a strand when the daemon runs several).
+#pragma once
+
+#include "auth/authenticator.hpp"
+#include "auth/token_source.hpp"
+#include "config/config.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace aic::auth {
+
+// What one finished fetch did, for observers (tests, logs): the outcome and when the next
+// attempt is scheduled.
+struct fetch_event {
+    bool ok = false;
+    std::chrono::milliseconds next_attempt_in{0};
+    std::optional<token_error> error;
+};
+
+// How long before expiry a token of `lifetime` is refreshed (before jitter): the larger of
+// refresh_fraction × lifetime and refresh_min_margin, but never more than half the lifetime.
+std::chrono::milliseconds refresh_margin(std::chrono::seconds lifetime, config::token_settings const& settings);
+
+class token_cache final : public authenticator, public std::enable_shared_from_this<token_cache> {
+public:
+    token_cache(net::any_io_executor ex, std::unique_ptr<token_source> source, std::vector<std::string> scopes,
+                config::token_settings settings, std::chrono::milliseconds max_wait);
+    ~token_cache() override;
+
+    net::awaitable<grant_result> acquire() override;
+    void reject(std::shared_ptr<access_token const> const& token) override;
+    auth_status status() const override;
+    void start() override;
+    void stop() override;
+
+    void on_fetch(std::function<void(fetch_event const&)> observer) { observer_ = std::move(observer); }
+
+private:
+    struct state;
+    net::awaitable<void> refresh_loop();
+    std::optional<grant> valid_grant() const;
+    void request_fetch_soon();
+
+    std::shared_ptr<state> state_;
+    std::function<void(fetch_event const&)> observer_;
+};
+
+}  // namespace aic::auth
