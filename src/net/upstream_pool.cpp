@@ -1,1 +1,122 @@
-// Placeholder: the upstream connection pool lands here.
+// Idle connection lists per upstream with lazy liveness checks and a sweep timer for expiry.
+#include "net/upstream_pool.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <sys/socket.h>
+#include <cerrno>
+#include <deque>
+#include <map>
+#include <utility>
+
+namespace aic::net_tls {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+std::string key_of(https_url const& u) {
+    return u.host + ':' + std::to_string(u.port);
+}
+
+// A pooled connection the upstream closed (or sent anything on, e.g. a TLS close_notify) is
+// useless; a non-blocking peek tells without consuming, so most stale connections never get a
+// request written to them.
+bool looks_alive(tls_stream& s) {
+    auto& sock = beast::get_lowest_layer(s).socket();
+    if (!sock.is_open()) return false;
+    char byte = 0;
+    auto const n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+struct upstream_pool::state {
+    struct idle_entry {
+        std::unique_ptr<tls_stream> stream;
+        clock::time_point since;
+    };
+
+    state(net::any_io_executor ex, ssl::context& ctx, pool_settings s)
+        : tls(ctx), settings(s), sweep(std::move(ex)) {}
+
+    ssl::context& tls;
+    pool_settings settings;
+    std::map<std::string, std::deque<idle_entry>, std::less<>> idle;
+    net::steady_timer sweep;
+    bool sweeping = false;
+
+    // Wakes once per idle_timeout while anything is idle; holds no strong reference, so a
+    // destroyed pool just lets the wait end.
+    static void schedule_sweep(std::shared_ptr<state> const& s) {
+        if (s->sweeping) return;
+        s->sweeping = true;
+        s->sweep.expires_after(s->settings.idle_timeout);
+        std::weak_ptr<state> weak = s;
+        s->sweep.async_wait([weak](error_code ec) {
+            auto self = weak.lock();
+            if (!self) return;
+            self->sweeping = false;
+            if (!ec) self->expire(clock::now());
+            if (!self->idle.empty()) schedule_sweep(self);
+        });
+    }
+
+    void expire(clock::time_point now) {
+        for (auto it = idle.begin(); it != idle.end();) {
+            auto& list = it->second;
+            while (!list.empty() && now - list.front().since >= settings.idle_timeout) list.pop_front();
+            it = list.empty() ? idle.erase(it) : std::next(it);
+        }
+    }
+};
+
+upstream_pool::upstream_pool(net::any_io_executor ex, ssl::context& tls, pool_settings settings)
+    : state_(std::make_shared<state>(std::move(ex), tls, settings)) {}
+
+upstream_pool::~upstream_pool() {
+    clear();
+}
+
+net::awaitable<pool_result> upstream_pool::acquire(https_url target, bool fresh_only) {
+    auto st = state_;  // the pool may be destroyed while we wait for a connect
+    if (!fresh_only) {
+        auto it = st->idle.find(key_of(target));
+        auto const now = clock::now();
+        while (it != st->idle.end() && !it->second.empty()) {
+            auto entry = std::move(it->second.back());
+            it->second.pop_back();
+            if (now - entry.since < st->settings.idle_timeout && looks_alive(*entry.stream)) {
+                co_return pooled_connection{std::move(entry.stream), true};
+            }
+        }
+    }
+    auto r = co_await connect_tls(st->tls, target, st->settings.timeouts);
+    if (!r) co_return r.error();
+    error_code ignored;
+    beast::get_lowest_layer(**r).socket().set_option(tcp::no_delay(true), ignored);
+    co_return pooled_connection{std::move(*r), false};
+}
+
+void upstream_pool::release(https_url const& target, std::unique_ptr<tls_stream> stream) {
+    if (!stream || state_->settings.max_idle_per_upstream == 0) return;
+    auto& list = state_->idle[key_of(target)];
+    if (list.size() >= state_->settings.max_idle_per_upstream) list.pop_front();  // keep the warmest
+    beast::get_lowest_layer(*stream).expires_never();
+    list.push_back(state::idle_entry{std::move(stream), clock::now()});
+    state::schedule_sweep(state_);
+}
+
+void upstream_pool::clear() {
+    state_->idle.clear();
+    state_->sweep.cancel();
+}
+
+std::size_t upstream_pool::idle_count() const {
+    std::size_t n = 0;
+    for (auto const& [key, list] : state_->idle) n += list.size();
+    return n;
+}
+
+}  // namespace aic::net_tls

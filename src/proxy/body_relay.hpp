@@ -1,0 +1,61 @@
+// Streaming a body through a bounded buffer (Beast's http_relay pattern): the request from the
+// client to the upstream, the response from the upstream to the client. Each read or write must
+// make progress within `body_io`. Failures are returned, never thrown.
+#pragma once
+
+#include "core/net.hpp"
+#include "net/tls_connect.hpp"
+#include "proxy/connection.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace aic::proxy::detail {
+
+// The request body kept while it is sent, so a 401 or a stale pooled connection can replay it.
+struct replay_store {
+    explicit replay_store(std::size_t limit) : limit_(limit) {}
+    bool complete() const { return ok_; }  // everything consumed from the client so far is kept
+    std::string const& data() const { return data_; }
+    std::string& data() { return data_; }  // buffer_body takes a mutable pointer
+    void keep(char const* p, std::size_t n);
+
+private:
+    std::size_t limit_;
+    std::string data_;
+    bool ok_ = true;
+};
+
+enum class relay_status { ok, client_failed, upstream_failed, body_too_large };
+
+struct relay_result {
+    relay_status status = relay_status::ok;
+    error_code ec;
+};
+
+// Writes `head` (its body framing as the client sent it), then what `replay` holds, then the rest
+// of the client's body as it arrives, into `upstream`.
+net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream,
+                                          http::request<http::buffer_body>& head, client_stream& client,
+                                          beast::flat_buffer& client_buffer,
+                                          http::request_parser<http::buffer_body>& client_parser,
+                                          replay_store& replay, std::span<char> buffer,
+                                          std::chrono::milliseconds body_io, std::uint64_t& bytes_in);
+
+// Writes the response head in `parser` (already adjusted for the client) and relays its body,
+// flushing each piece as soon as it arrives.
+net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
+                                            beast::flat_buffer& upstream_buffer,
+                                            http::response_parser<http::buffer_body>& parser,
+                                            client_stream& client, std::span<char> buffer,
+                                            std::chrono::milliseconds body_io, std::uint64_t& bytes_out);
+
+// Reads and drops a (small) response body so its connection can be reused; false when the body
+// was larger than `max_bytes` or the read failed (then the connection must be dropped).
+net::awaitable<bool> discard_body(net_tls::tls_stream& upstream, beast::flat_buffer& upstream_buffer,
+                                  http::response_parser<http::buffer_body>& parser, std::span<char> buffer,
+                                  std::chrono::milliseconds body_io, std::size_t max_bytes);
+
+}  // namespace aic::proxy::detail

@@ -1,0 +1,72 @@
+// What the per-connection coroutines share with the server: the client stream type, the
+// routing snapshot, the server-wide environment and the handle shutdown uses to close a session.
+#pragma once
+
+#include "config/config.hpp"
+#include "core/net.hpp"
+#include "net/upstream_pool.hpp"
+#include "ops/metrics.hpp"
+#include "proxy/router.hpp"
+#include "proxy/server.hpp"
+
+#include <boost/asio/generic/stream_protocol.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace aic::proxy::detail {
+
+// TCP and unix-socket clients share one stream type, so sessions are compiled once.
+using client_stream =
+    beast::basic_stream<net::generic::stream_protocol, net::any_io_executor, beast::unlimited_rate_policy>;
+
+// The routes and policy a request starts with; update() replaces the whole snapshot, so a
+// request in flight keeps its own.
+struct snapshot {
+    std::shared_ptr<routing_table const> table;
+    router match;
+    config::security security;
+};
+
+std::shared_ptr<snapshot const> make_snapshot(std::shared_ptr<routing_table const> table,
+                                              config::security security);
+
+// Lets shutdown() close an idle client at once and cut a busy one after the drain.
+struct session_handle {
+    client_stream* client = nullptr;
+    net_tls::tls_stream* upstream = nullptr;  // while a relay holds an upstream connection
+    bool idle = true;                         // between requests (no request in progress)
+
+    void abort();
+};
+
+// Lives as long as any session (sessions hold a shared_ptr to it).
+struct server_env {
+    server_env(net::any_io_executor ex, server_settings s, ssl::context& tls, ops::metrics_registry& m,
+               local_handler l);
+
+    server_settings settings;  // timeouts and limits; security comes from the snapshot
+    ops::metrics_registry& metrics;
+    local_handler local;
+    net_tls::upstream_pool pool;
+    std::shared_ptr<snapshot const> current;
+    bool draining = false;
+};
+
+// Serves one client connection until it closes, errs, idles out or the server drains.
+// `client_ip` is empty for unix-socket clients.
+net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream stream, std::string client_ip,
+                                 std::shared_ptr<session_handle> handle);
+
+}  // namespace aic::proxy::detail
+
+namespace aic::proxy::detail {
+
+// Writes one complete response of the proxy's own; false when the client is gone.
+net::awaitable<bool> write_response(client_stream& client, http::response<http::string_body> res,
+                                    std::chrono::milliseconds timeout);
+
+}  // namespace aic::proxy::detail

@@ -1,0 +1,220 @@
+// The relay of one request. Retries are bounded: one replay after a 401 (fresh token), one retry
+// on a fresh connection when a reused one turns out closed before any response byte.
+#include "proxy/forwarder.hpp"
+
+#include "core/scope_exit.hpp"
+#include "proxy/body_relay.hpp"
+#include "proxy/errors.hpp"
+#include "proxy/upstream_headers.hpp"
+
+#include <optional>
+#include <string>
+
+namespace aic::proxy::detail {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+// A 401 body or similar is read only to keep the connection; larger ones cost more than a reconnect.
+constexpr std::size_t max_discarded_body = 64 * 1024;
+
+bool idempotent(http::verb v) {
+    return v == http::verb::get || v == http::verb::head || v == http::verb::put ||
+           v == http::verb::delete_ || v == http::verb::options;
+}
+
+bool wants_continue(http::request_header<> const& h) {
+    auto it = h.find(http::field::expect);
+    return it != h.end() && beast::iequals(it->value(), "100-continue");
+}
+
+std::string describe(auth::token_error const& e) {
+    std::string d = "no token for credential \"" + e.credential + "\" from " + e.endpoint + ": ";
+    if (e.http_status != 0) d += "HTTP " + std::to_string(e.http_status) + ' ';
+    d += e.error.empty() ? std::string{"error"} : e.error;
+    if (!e.description.empty()) d += " (" + e.description + ')';
+    return d;
+}
+
+// How a connection the upstream closed while it sat in the pool shows up on first use.
+bool looks_stale(error_code const& ec) {
+    return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+           ec == net::error::broken_pipe || ec == net::error::connection_aborted ||
+           ec == ssl::error::stream_truncated;
+}
+
+net::awaitable<relay_outcome> answer(client_stream& client, relay_request const& rq, refusal r,
+                                     std::chrono::milliseconds timeout, relay_outcome out) {
+    out.status = static_cast<unsigned>(r.status);
+    // An unread request body would be taken for the next request: close instead.
+    bool const keep = rq.keep_alive && rq.parser.is_done() && !closes_connection(r);
+    auto res = error_response(r, rq.request_id, rq.parser.get().version(), keep);
+    out.reusable = co_await write_response(client, std::move(res), timeout) && keep;
+    co_return out;
+}
+
+}  // namespace
+
+net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, relay_request& rq,
+                                      session_handle& handle, std::span<char> buffer) {
+    relay_outcome out;
+    auto const& to = env.settings.timeouts;
+    auto const& creq = rq.parser.get();
+    unsigned const version = creq.version();
+    auto const& binding = rq.binding;
+
+    auto granted = co_await binding.auth->acquire();
+    if (!granted) co_return co_await answer(client, rq, no_token(describe(granted.error())), to.body_io, out);
+    auth::grant grant = *granted;
+
+    // Only now, after every check passed, may the client start an upload it was holding back.
+    if (!rq.parser.is_done() && version >= 11 && wants_continue(creq)) {
+        static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+        client.expires_after(to.body_io);
+        auto [ec, n] = co_await net::async_write(client, net::buffer(continue_line), use_nothrow);
+        if (ec) {
+            out.status = 499;
+            co_return out;
+        }
+    }
+
+    bool const retryable_method = idempotent(creq.method());
+    replay_store replay{env.settings.limits.replay_body_bytes};
+    bool replayed_401 = false;
+    bool retried_stale = false;
+    bool fresh_only = false;
+    std::string const client_host{creq[http::field::host]};
+    std::string const authority = binding.upstream.authority();
+
+    for (;;) {
+        http::request<http::buffer_body> head;
+        forward_context const ctx{authority, rq.client_ip, client_host, rq.request_id};
+        build_upstream_head(creq, rq.target.origin_form, ctx, binding.route, *grant.headers, head);
+
+        auto conn = co_await env.pool.acquire(binding.upstream, fresh_only);
+        if (!conn) {
+            auto const& failure = conn.error();
+            env.metrics.upstream_error(failure.phase == net_tls::connect_phase::handshake ? "tls"
+                                                                                          : "connect");
+            co_return co_await answer(client, rq, bad_gateway(failure.detail), to.body_io, out);
+        }
+        bool const reused = conn->reused;
+        if (!reused) env.metrics.upstream_connection_opened();
+        auto stream = std::move(conn->stream);
+        handle.upstream = stream.get();
+        scope_exit forget{[&] { handle.upstream = nullptr; }};
+        bool const may_retry = reused && retryable_method && !retried_stale;
+
+        auto const sent_at = clock::now();
+        auto sent = co_await send_request(*stream, head, client, rq.client_buffer, rq.parser, replay, buffer,
+                                          to.body_io, out.bytes_in);
+        if (sent.status == relay_status::client_failed) {
+            out.status = 499;
+            co_return out;
+        }
+        if (sent.status == relay_status::body_too_large) {
+            co_return co_await answer(
+                client, rq, payload_too_large("request body exceeds limits.max_body_bytes"), to.body_io, out);
+        }
+        if (sent.status == relay_status::upstream_failed) {
+            if (may_retry && replay.complete()) {
+                retried_stale = fresh_only = true;
+                continue;
+            }
+            env.metrics.upstream_error("io");
+            co_return co_await answer(
+                client, rq,
+                bad_gateway("sending the request to " + authority + " failed: " + sent.ec.message()),
+                to.body_io, out);
+        }
+
+        std::optional<http::response_parser<http::buffer_body>> rp;
+        beast::flat_buffer up_buffer;
+        error_code ec;
+        do {  // interim 1xx answers (the proxy itself answered any Expect) are not relayed
+            rp.emplace();
+            rp->body_limit(boost::none);
+            if (creq.method() == http::verb::head) rp->skip(true);
+            beast::get_lowest_layer(*stream).expires_after(to.upstream_response);
+            auto [rec, rn] = co_await http::async_read_header(*stream, up_buffer, *rp, use_nothrow);
+            ec = rec;
+        } while (!ec && rp->get().result_int() / 100 == 1 &&
+                 rp->get().result() != http::status::switching_protocols);
+
+        if (ec) {
+            if (ec == beast::error::timeout) {
+                env.metrics.upstream_error("timeout");
+                co_return co_await answer(
+                    client, rq,
+                    gateway_timeout("no response from " + authority + " within " +
+                                    std::to_string(to.upstream_response.count()) + " ms"),
+                    to.body_io, out);
+            }
+            if (may_retry && replay.complete() && !rp->got_some() && looks_stale(ec)) {
+                retried_stale = fresh_only = true;
+                continue;
+            }
+            env.metrics.upstream_error("io");
+            co_return co_await answer(
+                client, rq,
+                bad_gateway("reading the response from " + authority + " failed: " + ec.message()),
+                to.body_io, out);
+        }
+        out.upstream_time = clock::now() - sent_at;
+
+        auto& res = rp->get();
+        bool const upstream_keep = res.keep_alive();
+
+        // The token was refused (revoked, or expired early): drop it and replay once with a new one.
+        if (res.result() == http::status::unauthorized && grant.token && !replayed_401 && replay.complete()) {
+            replayed_401 = true;
+            bool const clean =
+                co_await discard_body(*stream, up_buffer, *rp, buffer, to.body_io, max_discarded_body);
+            if (clean && upstream_keep && !rp->need_eof() && up_buffer.size() == 0) {
+                handle.upstream = nullptr;
+                env.pool.release(binding.upstream, std::move(stream));
+            }
+            binding.auth->reject(grant.token);
+            auto again = co_await binding.auth->acquire();
+            if (!again)
+                co_return co_await answer(client, rq, no_token(describe(again.error())), to.body_io, out);
+            grant = *again;
+            fresh_only = false;
+            continue;
+        }
+
+        bool keep = rq.keep_alive;
+        strip_hop_by_hop_response(res);
+        res.set("X-Request-Id", rq.request_id);
+        res.version(version);
+        if (!rp->is_done()) {
+            if (version < 11) {
+                // An HTTP/1.0 client cannot read chunks: the body ends when the connection does.
+                if (res.chunked()) res.chunked(false);
+                keep = false;
+            } else if (!res.has_content_length() && !res.chunked()) {
+                res.chunked(true);  // a close-delimited upstream body; chunks keep the client connection
+            }
+        }
+        res.keep_alive(keep);
+        out.status = res.result_int();
+
+        auto relayed =
+            co_await relay_response(*stream, up_buffer, *rp, client, buffer, to.body_io, out.bytes_out);
+        if (relayed.status != relay_status::ok) {
+            // The head is out: all that is left is to cut both connections.
+            if (relayed.status == relay_status::upstream_failed) env.metrics.upstream_error("io");
+            out.reusable = false;
+            co_return out;
+        }
+        if (upstream_keep && rp->is_done() && !rp->need_eof() && up_buffer.size() == 0) {
+            handle.upstream = nullptr;
+            env.pool.release(binding.upstream, std::move(stream));
+        }
+        out.reusable = keep;
+        co_return out;
+    }
+}
+
+}  // namespace aic::proxy::detail

@@ -1,0 +1,27 @@
+// Listener safety, decided on the request head before anything is forwarded: local Host only
+// (DNS rebinding), no foreign Origin (cross-site pages), the optional anti-SSRF switches, the
+// client key, read-only mode, and unambiguous body framing (request smuggling).
+#pragma once
+
+#include "config/config.hpp"
+#include "core/net.hpp"
+#include "proxy/errors.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace aic::proxy {
+
+// 400 for a malformed head (missing/duplicate Host, ambiguous framing), 403 for a policy refusal.
+std::optional<refusal> check_head(http::request_header<> const& req, config::security const& sec);
+
+// 405 when the route has a method allow-list that does not name `method_text`; the detail
+// carries the Allow list.
+std::optional<refusal> check_method(config::route const& route, http::verb method,
+                                    std::string_view method_text);
+
+// The route's allow-list as an Allow header value ("GET, HEAD"); empty when all are allowed.
+std::string allow_header(config::route const& route);
+
+}  // namespace aic::proxy

@@ -1,0 +1,66 @@
+// The localhost side: listeners, one coroutine per client connection, routing, policy and the
+// streaming relay to the tenant. The app builds a routing_table and a local_handler and owns
+// the server; auth is reached only through auth::authenticator.
+#pragma once
+
+#include "auth/authenticator.hpp"
+#include "config/config.hpp"
+#include "core/net.hpp"
+#include "core/url.hpp"
+#include "ops/metrics.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace aic::proxy {
+
+// One configured route, bound to the upstream it forwards to and the authenticator that
+// supplies its headers. Several routes may share one authenticator.
+struct route_binding {
+    config::route route;
+    https_url upstream;  // tenant, or the route's own "upstream"
+    std::shared_ptr<auth::authenticator> auth;
+};
+
+struct routing_table {
+    std::vector<route_binding> routes;  // in config order; metrics route index = position here
+};
+
+// Answers /_proxy/<rest>; receives "<rest>" with its leading '/', e.g. "/healthz".
+using local_handler = std::function<http::response<http::string_body>(std::string_view path)>;
+
+struct server_settings {
+    std::vector<config::listen_address> listen;
+    config::timeouts timeouts;
+    config::limits limits;
+    config::security security;
+};
+
+class server {
+public:
+    server(net::any_io_executor ex, server_settings settings, std::shared_ptr<routing_table const> routes,
+           ssl::context& upstream_tls, ops::metrics_registry& metrics, local_handler local);
+    ~server();
+    server(server const&) = delete;
+    server& operator=(server const&) = delete;
+
+    // Binds every listener (throws std::runtime_error naming the address) and starts accepting.
+    void start();
+    // SIGHUP: new requests use the new routes/policy; requests in flight finish on the old ones.
+    void update(std::shared_ptr<routing_table const> routes, config::security security);
+    // Stops accepting, lets in-flight requests finish up to `drain`, then closes everything.
+    net::awaitable<void> shutdown(std::chrono::milliseconds drain);
+
+    std::vector<tcp::endpoint> tcp_endpoints() const;  // bound addresses (port 0 resolved)
+    std::size_t active_connections() const;
+
+private:
+    struct impl;
+    std::shared_ptr<impl> impl_;
+};
+
+}  // namespace aic::proxy

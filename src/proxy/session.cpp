@@ -1,0 +1,232 @@
+// The per-connection loop: read a head within header_read (idle between requests), apply the
+// listener policy, answer locally or relay, keep the connection while both sides allow it.
+#include "core/scope_exit.hpp"
+#include "ops/access_log.hpp"
+#include "proxy/connection.hpp"
+#include "proxy/errors.hpp"
+#include "proxy/forwarder.hpp"
+#include "proxy/policy.hpp"
+#include "proxy/request_id.hpp"
+#include "proxy/target.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+#include <vector>
+
+namespace aic::proxy::detail {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+// Status recorded when the client went away before it got an answer (nginx uses the same).
+constexpr unsigned client_gone = 499;
+
+struct request_outcome {
+    unsigned status = 0;
+    std::size_t route_index = ops::metrics_registry::no_route;
+    std::string_view route = "-";
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+    std::chrono::nanoseconds upstream_time{0};
+    bool reusable = false;
+};
+
+// A head that could not be parsed is answered and the connection closed: its framing is unknown.
+bool is_parse_error(error_code const& ec) {
+    return ec.category() == http::make_error_code(http::error::bad_target).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+refusal refusal_for_read_error(error_code const& ec) {
+    if (ec == http::error::header_limit)
+        return header_too_large("request head exceeds limits.max_header_bytes");
+    if (ec == http::error::body_limit) return payload_too_large("request body exceeds limits.max_body_bytes");
+    return bad_request("malformed request: " + ec.message());
+}
+
+struct session_state {
+    server_env& env;
+    client_stream& stream;
+    beast::flat_buffer& buffer;
+    std::string const& client_ip;
+    session_handle& handle;
+    std::vector<char>& relay_buffer;
+};
+
+net::awaitable<request_outcome> refuse(session_state& s, refusal r, std::string_view request_id,
+                                       unsigned version, bool keep, bool body_done, request_outcome out,
+                                       std::string allow = {}) {
+    out.status = static_cast<unsigned>(r.status);
+    bool const k = keep && body_done && !closes_connection(r);
+    auto res = error_response(r, request_id, version, k);
+    if (!allow.empty()) res.set(http::field::allow, allow);
+    out.reusable = co_await write_response(s.stream, std::move(res), s.env.settings.timeouts.body_io) && k;
+    co_return out;
+}
+
+net::awaitable<request_outcome> handle_request(session_state& s,
+                                               http::request_parser<http::buffer_body>& parser,
+                                               std::string_view request_id, bool keep) {
+    request_outcome out;
+    auto snap = s.env.current;  // this request keeps these routes even if update() runs meanwhile
+    auto const& req = parser.get();
+    unsigned const version = req.version();
+    bool const body_done = parser.is_done();
+
+    if (auto r = check_head(req, snap->security)) {
+        co_return co_await refuse(s, std::move(*r), request_id, version, keep, body_done, out);
+    }
+    checked_target target;
+    if (auto r = check_target(req.target(), snap->security, target, req.method())) {
+        co_return co_await refuse(s, std::move(*r), request_id, version, keep, body_done, out);
+    }
+    if (is_local_path(target.path)) {
+        std::string_view rest = target.path.substr(std::string_view{"/_proxy"}.size());
+        auto res = s.env.local(rest.empty() ? std::string_view{"/"} : rest);
+        bool const k = keep && body_done;
+        res.set("X-Request-Id", request_id);
+        res.version(version);
+        res.keep_alive(k);
+        res.prepare_payload();
+        if (req.method() == http::verb::head) res.body().clear();
+        out.status = res.result_int();
+        out.bytes_out = res.body().size();
+        out.route = "/_proxy";
+        out.reusable =
+            co_await write_response(s.stream, std::move(res), s.env.settings.timeouts.body_io) && k;
+        co_return out;
+    }
+    auto index = snap->match.match(target.path);
+    if (!index) {
+        co_return co_await refuse(s, not_found("no route for " + std::string{target.path}), request_id,
+                                  version, keep, body_done, out);
+    }
+    auto const& binding = snap->table->routes[*index];
+    out.route_index = *index;
+    out.route = binding.route.prefix;
+    if (auto r = check_method(binding.route, req.method(), req.method_string())) {
+        co_return co_await refuse(s, std::move(*r), request_id, version, keep, body_done, out,
+                                  allow_header(binding.route));
+    }
+
+    if (s.relay_buffer.empty())
+        s.relay_buffer.resize(std::max<std::size_t>(s.env.settings.limits.buffer_bytes, 4096));
+    relay_request rq{parser, s.buffer, target, binding, request_id, s.client_ip, keep};
+    auto relayed = co_await forward(s.env, s.stream, rq, s.handle, std::span<char>{s.relay_buffer});
+    out.status = relayed.status;
+    out.bytes_in = relayed.bytes_in;
+    out.bytes_out = relayed.bytes_out;
+    out.upstream_time = relayed.upstream_time;
+    out.reusable = relayed.reusable;
+    // `snap` must outlive the relay (binding and route point into it): it does, it is a local.
+    co_return out;
+}
+
+void record(server_env& env, request_outcome const& o, std::string_view request_id, std::string_view method,
+            std::string_view path, clock::time_point started) {
+    auto const duration = std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - started);
+    env.metrics.request_done(o.route_index, method, o.status, duration, o.bytes_in, o.bytes_out);
+    ops::access_record rec;
+    rec.request_id = request_id;
+    rec.method = method;
+    rec.path = path;
+    rec.route = o.route;
+    rec.status = o.status;
+    rec.bytes_in = o.bytes_in;
+    rec.bytes_out = o.bytes_out;
+    rec.duration = duration;
+    rec.upstream_time = o.upstream_time;
+    ops::log_access(rec);
+}
+
+std::string_view path_of(std::string_view target) {
+    auto q = target.find('?');
+    return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+}  // namespace
+
+net::awaitable<bool> write_response(client_stream& client, http::response<http::string_body> res,
+                                    std::chrono::milliseconds timeout) {
+    client.expires_after(timeout);
+    auto [ec, n] = co_await http::async_write(client, res, use_nothrow);
+    co_return !ec;
+}
+
+net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream stream, std::string client_ip,
+                                 std::shared_ptr<session_handle> handle) {
+    handle->client = &stream;
+    scope_exit detach{[&] {
+        handle->client = nullptr;
+        handle->upstream = nullptr;
+    }};
+    auto const& to = env->settings.timeouts;
+    auto const& lim = env->settings.limits;
+    beast::flat_buffer buffer;
+    std::vector<char> relay_buffer;
+    session_state s{*env, stream, buffer, client_ip, *handle, relay_buffer};
+    std::uint32_t served = 0;
+
+    for (;;) {
+        handle->idle = true;
+        if (env->draining) break;
+        // Waiting for a next request is bounded by `idle`; once its first byte is here, the whole
+        // head must arrive within header_read (a new connection gets header_read from the start).
+        if (buffer.size() == 0) {
+            stream.expires_after(served == 0 ? to.header_read : to.idle);
+            auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
+            if (ec) break;
+            buffer.commit(n);
+        }
+        handle->idle = false;
+        auto const started = clock::now();
+
+        http::request_parser<http::buffer_body> parser;
+        parser.header_limit(lim.max_header_bytes);
+        if (lim.max_body_bytes != 0) {
+            parser.body_limit(lim.max_body_bytes);
+        } else {
+            parser.body_limit(boost::none);
+        }
+        stream.expires_after(to.header_read);
+        auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+        if (ec) {
+            if (ec == http::error::header_limit || ec == http::error::body_limit || is_parse_error(ec)) {
+                auto const id = make_request_id({});
+                request_outcome o;
+                auto r = refusal_for_read_error(ec);
+                o.status = static_cast<unsigned>(r.status);
+                co_await write_response(stream, error_response(r, id, 11, false), to.body_io);
+                record(*env, o, id, "-", "-", started);
+            }
+            break;  // EOF, timeout, reset: nothing to answer
+        }
+        ++served;
+        auto const& req = parser.get();
+        // HTTP/1.0 clients get close-delimited answers; keep-alive is for 1.1 only.
+        bool const keep = req.version() >= 11 && parser.keep_alive() &&
+                          served < lim.max_requests_per_connection && !env->draining;
+        std::string const request_id = make_request_id(req["X-Request-Id"]);
+        std::string const method{req.method_string()};
+        std::string const path{path_of(req.target())};
+
+        request_outcome o;
+        try {
+            o = co_await handle_request(s, parser, request_id, keep);
+        } catch (std::exception const& e) {
+            spdlog::error("request {}: {}", request_id, e.what());
+            o.status = 500;
+            o.reusable = false;
+        }
+        if (o.status == 0) o.status = client_gone;
+        record(*env, o, request_id, method, path, started);
+        if (!o.reusable || env->draining) break;
+    }
+    error_code ignored;
+    stream.socket().shutdown(net::socket_base::shutdown_send, ignored);
+    stream.close();
+}
+
+}  // namespace aic::proxy::detail

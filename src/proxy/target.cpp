@@ -1,0 +1,198 @@
+#include "proxy/target.hpp"
+
+#include <string>
+
+namespace aic::proxy {
+namespace {
+
+constexpr std::string_view root_path = "/";
+
+bool is_hex(char c) noexcept {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return c - 'A' + 10;
+}
+
+char lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// Byte-level checks over the whole target: control bytes, NULs and malformed escapes are
+// refused anywhere, path or query.
+std::optional<refusal> check_bytes(std::string_view t) {
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        auto const c = static_cast<unsigned char>(t[i]);
+        if (c == 0) return bad_request("NUL in request target");
+        if (c < 0x20 || c == 0x7f) return bad_request("control character in request target");
+        if (c == ' ') return bad_request("space in request target");
+        if (c == '#') return bad_request("fragment in request target");
+        if (c == '%') {
+            if (t.size() - i < 3 || !is_hex(t[i + 1]) || !is_hex(t[i + 2]))
+                return bad_request("malformed percent escape in request target");
+            if (t[i + 1] == '0' && t[i + 2] == '0') return bad_request("encoded NUL in request target");
+        }
+    }
+    return std::nullopt;
+}
+
+// Decodes one path character at s[i] ("%2e" counts as '.'); advances i. Only called after
+// check_bytes, so every '%' is followed by two hex digits.
+char decode_at(std::string_view s, std::size_t& i) noexcept {
+    if (s[i] == '%') {
+        char const c = static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+        i += 3;
+        return c;
+    }
+    return s[i++];
+}
+
+// "." or ".." in any mix of raw and %2e. Matrix parameters are cut first because Java servlet
+// containers treat "..;x" as ".." when they normalise.
+bool is_dot_segment(std::string_view seg) noexcept {
+    std::size_t dots = 0;
+    std::size_t i = 0;
+    while (i < seg.size()) {
+        char const c = decode_at(seg, i);
+        if (c == ';') break;
+        if (c != '.') return false;
+        ++dots;
+    }
+    return dots == 1 || dots == 2;
+}
+
+std::optional<refusal> check_path(std::string_view path) {
+    if (path.empty() || path.front() != '/') return bad_request("request target must start with '/'");
+    if (path.size() >= 2 && (path[1] == '/' || path[1] == '\\'))
+        return bad_request("protocol-relative request target");
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        char const c = path[i];
+        if (c == '\\') return bad_request("backslash in request path");
+        // An upstream that merges "//" would route "/environment//secrets" differently from us.
+        if (c == '/' && i + 1 < path.size() && path[i + 1] == '/')
+            return bad_request("empty segment in request path");
+        if (c == '%') {
+            char const a = path[i + 1];
+            char const b = lower(path[i + 2]);
+            if ((a == '2' && b == 'f') || (a == '5' && b == 'c'))
+                return bad_request("encoded path separator in request path");
+            int const v = hex_value(a) * 16 + hex_value(b);
+            if (v < 0x20 || v == 0x7f) return bad_request("encoded control character in request path");
+            // A second decoding upstream would turn "%252e" into '.' or "%252f" into '/'.
+            if (a == '2' && b == '5' && i + 4 < path.size()) {
+                char const d1 = path[i + 3];
+                char const d2 = lower(path[i + 4]);
+                if ((d1 == '2' && (d2 == 'e' || d2 == 'f')) || (d1 == '5' && d2 == 'c') ||
+                    (d1 == '0' && d2 == '0'))
+                    return bad_request("double-encoded separator in request path");
+            }
+        }
+    }
+    std::size_t start = 1;
+    while (start <= path.size()) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        if (is_dot_segment(path.substr(start, end - start)))
+            return bad_request("dot segment in request path");
+        start = end + 1;
+    }
+    return std::nullopt;
+}
+
+// Strips "scheme://authority" from an absolute-form target; refuses unless the authority is an
+// allowed local name. Leaves `rest` as what followed the authority.
+std::optional<refusal> strip_absolute(std::string_view target, config::security const& sec,
+                                      std::string_view& rest) {
+    std::size_t scheme_len = 0;
+    if (istarts_with(target, "http://"))
+        scheme_len = 7;
+    else if (istarts_with(target, "https://"))
+        scheme_len = 8;
+    else
+        return bad_request("request target is not in origin-form");
+    std::string_view after = target.substr(scheme_len);
+    std::size_t const end = after.find_first_of("/?");
+    std::string_view const authority = after.substr(0, end);
+    if (authority.find('@') != std::string_view::npos) return bad_request("userinfo in request target");
+    if (!host_allowed(authority, sec.allowed_hosts))
+        return bad_request("absolute-form target names a foreign host");
+    rest = end == std::string_view::npos ? std::string_view{} : after.substr(end);
+    return std::nullopt;
+}
+
+}  // namespace
+
+bool host_allowed(std::string_view host, std::vector<std::string> const& allowed) {
+    std::string_view name;
+    std::string_view port;
+    if (!host.empty() && host.front() == '[') {
+        std::size_t const close = host.find(']');
+        if (close == std::string_view::npos) return false;
+        name = host.substr(0, close + 1);
+        std::string_view const tail = host.substr(close + 1);
+        if (!tail.empty()) {
+            if (tail.front() != ':') return false;
+            port = tail.substr(1);
+            if (port.empty()) return false;
+        }
+    } else {
+        std::size_t const colon = host.find(':');
+        name = host.substr(0, colon);
+        if (colon != std::string_view::npos) {
+            port = host.substr(colon + 1);
+            if (port.empty()) return false;
+        }
+    }
+    if (name.empty() || port.size() > 5) return false;
+    for (char const c : port)
+        if (c < '0' || c > '9') return false;
+    for (auto const& a : allowed) {
+        if (iequals(name, a)) return true;
+        // An entry written without brackets ("::1") still means the bracketed Host form.
+        if (name.size() == a.size() + 2 && name.front() == '[' && iequals(name.substr(1, a.size()), a))
+            return true;
+    }
+    return false;
+}
+
+std::optional<refusal> check_target(std::string_view target, config::security const& sec, checked_target& out,
+                                    http::verb method) {
+    out = {};
+    if (target.empty()) return bad_request("empty request target");
+    if (auto r = check_bytes(target)) return r;
+    if (target == "*") {
+        if (method != http::verb::options) return bad_request("asterisk-form target is only for OPTIONS");
+        out.path = target;
+        out.origin_form = target;
+        return std::nullopt;
+    }
+    std::string_view origin = target;
+    if (target.front() != '/') {
+        if (auto r = strip_absolute(target, sec, origin)) return r;
+        if (origin.empty()) origin = root_path;
+        if (origin.front() == '?') return bad_request("absolute-form target without a path");
+    }
+    std::size_t const q = origin.find('?');
+    std::string_view const path = origin.substr(0, q);
+    if (auto r = check_path(path)) return r;
+    out.path = path;
+    out.query = q == std::string_view::npos ? std::string_view{} : origin.substr(q + 1);
+    out.origin_form = origin;
+    return std::nullopt;
+}
+
+}  // namespace aic::proxy

@@ -1,0 +1,34 @@
+// The raw request-target, split and checked before routing. Routing is decided on exactly the
+// bytes that are relayed, so anything a server upstream might normalise differently (dot
+// segments, encoded separators, backslashes, NULs) is refused rather than rewritten.
+#pragma once
+
+#include "config/config.hpp"
+#include "core/net.hpp"
+#include "proxy/errors.hpp"
+
+#include <optional>
+#include <string_view>
+
+namespace aic::proxy {
+
+// Views into the checked target (or into static storage for "/").
+struct checked_target {
+    std::string_view path;         // "/openidm/managed/alpha_user"
+    std::string_view query;        // without '?'; empty when none
+    std::string_view origin_form;  // path + "?" + query, what the upstream request line carries
+};
+
+// Accepts origin-form ("/path?query"); absolute-form "http://host[:port]/x" only when host is in
+// sec.allowed_hosts (then reduced to its origin-form); asterisk-form "*" only when `method` is
+// OPTIONS (path "*", which no route matches). Everything else, and every unsafe path, is a 400.
+// `method` defaults to unknown, which refuses "*".
+std::optional<refusal> check_target(std::string_view target, config::security const& sec, checked_target& out,
+                                    http::verb method = http::verb::unknown);
+
+// Host-header style comparison shared with the policy: `host` is "name[:port]" or "[v6][:port]";
+// true when its name (port dropped) equals one of `allowed` case-insensitively. False for a
+// malformed host (empty name, non-digit port).
+bool host_allowed(std::string_view host, std::vector<std::string> const& allowed);
+
+}  // namespace aic::proxy

@@ -1,0 +1,180 @@
+// build_upstream_head / strip_hop_by_hop_response: what reaches the tenant and what comes back.
+#include "proxy/upstream_headers.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace aic;
+using aic::proxy::build_upstream_head;
+
+namespace {
+
+std::string value(http::request_header<> const& h, std::string_view name) {
+    auto const it = h.find(name);
+    return it == h.end() ? std::string{"<absent>"} : std::string{it->value()};
+}
+
+auth::injected_headers bearer(std::string token) {
+    auth::injected_headers creds;
+    creds.fields.emplace_back("Authorization", secret{"Bearer " + std::move(token)});
+    return creds;
+}
+
+proxy::forward_context context() {
+    return {"tenant.example.com", "127.0.0.1", "localhost:8080", "0123456789abcdef0123456789abcdef"};
+}
+
+http::request_header<> client_head() {
+    http::request_header<> in;
+    in.method(http::verb::post);
+    in.target("http://localhost:8080/openidm/managed/user?_action=create");
+    in.version(10);
+    in.set(http::field::host, "localhost:8080");
+    in.set(http::field::authorization, "Bearer client-token");
+    in.set(http::field::cookie, "session=abc");
+    in.set("X-Proxy-Key", "client-key");
+    in.set(http::field::expect, "100-continue");
+    in.set(http::field::connection, "keep-alive, X-Secret-Hop, content-length");
+    in.insert(http::field::connection, "Transfer-Encoding,x-other-hop");
+    in.set("X-Secret-Hop", "1");
+    in.set("X-Other-Hop", "1");
+    in.set(http::field::keep_alive, "timeout=5");
+    in.set(http::field::proxy_authorization, "Basic Zm9vOmJhcg==");
+    in.set("Proxy-Foo", "1");
+    in.set(http::field::te, "trailers");
+    in.set(http::field::trailer, "X-Checksum");
+    in.set(http::field::upgrade, "websocket");
+    in.set("X-Forwarded-For", "10.9.9.9");
+    in.set("X-Forwarded-Proto", "https");
+    in.set("X-Forwarded-Host", "spoofed.example");
+    in.set(http::field::forwarded, "for=10.9.9.9");
+    in.set(http::field::content_type, "application/json");
+    in.set(http::field::content_length, "17");
+    in.set("x-custom-Case", "kept");
+    in.insert(http::field::accept, "application/json");
+    in.insert(http::field::accept, "text/plain");
+    return in;
+}
+
+}  // namespace
+
+TEST_CASE("build_upstream_head replaces client credentials and hop-by-hop headers", "[headers]") {
+    auto const in = client_head();
+    config::route route;
+    route.prefix = "/openidm";
+    route.headers = {{"Accept-API-Version", "resource=1.0"}};
+    auto const creds = bearer("upstream-token");
+    http::request_header<> out;
+    build_upstream_head(in, "/openidm/managed/user?_action=create", context(), route, creds, out);
+
+    CHECK(out.method() == http::verb::post);
+    CHECK(out.target() == "/openidm/managed/user?_action=create");
+    CHECK(out.version() == 11);
+
+    CHECK(value(out, "Host") == "tenant.example.com");
+    CHECK(out.count(http::field::host) == 1);
+    CHECK(value(out, "Authorization") == "Bearer upstream-token");
+    CHECK(out.count(http::field::authorization) == 1);
+    CHECK(value(out, "Accept-API-Version") == "resource=1.0");
+
+    for (auto const* gone :
+         {"Cookie", "X-Proxy-Key", "Expect", "Connection", "X-Secret-Hop", "X-Other-Hop", "Keep-Alive",
+          "Proxy-Authorization", "Proxy-Foo", "TE", "Trailer", "Upgrade", "Forwarded"}) {
+        CAPTURE(gone);
+        CHECK(out.count(gone) == 0);
+    }
+    CHECK(value(out, "X-Forwarded-For") == "127.0.0.1");
+    CHECK(out.count("X-Forwarded-For") == 1);
+    CHECK(value(out, "X-Forwarded-Proto") == "http");
+    CHECK(value(out, "X-Forwarded-Host") == "localhost:8080");
+    CHECK(value(out, "X-Request-Id") == "0123456789abcdef0123456789abcdef");
+
+    // Framing is relayed even when Connection names it: dropping it would desynchronise the stream.
+    CHECK(value(out, "Content-Length") == "17");
+    CHECK(value(out, "Content-Type") == "application/json");
+    CHECK(out.count(http::field::accept) == 2);
+    auto const custom = out.find("X-Custom-Case");
+    REQUIRE(custom != out.end());
+    CHECK(custom->name_string() == "x-custom-Case");
+    CHECK(custom->value() == "kept");
+}
+
+TEST_CASE("build_upstream_head keeps chunked framing and unknown methods", "[headers]") {
+    http::request_header<> in;
+    in.method_string("BREW");
+    in.target("/am/x");
+    in.version(11);
+    in.set(http::field::host, "localhost");
+    in.set(http::field::transfer_encoding, "chunked");
+    in.set("X-Request-Id", "client-id-1");
+    http::request_header<> out;
+    config::route const route;
+    build_upstream_head(in, "/am/x", context(), route, bearer("t"), out);
+    CHECK(out.method() == http::verb::unknown);
+    CHECK(out.method_string() == "BREW");
+    CHECK(value(out, "Transfer-Encoding") == "chunked");
+    CHECK(out.count(http::field::content_length) == 0);
+    // The session decides on the id (make_request_id); the head carries exactly ctx.request_id.
+    CHECK(value(out, "X-Request-Id") == "0123456789abcdef0123456789abcdef");
+    CHECK(out.count("X-Request-Id") == 1);
+}
+
+TEST_CASE("build_upstream_head: the client cannot supply the injected API-key headers", "[headers]") {
+    http::request_header<> in;
+    in.method(http::verb::get);
+    in.target("/monitoring/logs");
+    in.version(11);
+    in.set(http::field::host, "localhost");
+    in.set("x-api-key", "client-key");
+    in.set("X-API-Secret", "client-secret");
+    in.set("Accept-API-Version", "resource=9.9");
+    auth::injected_headers creds;
+    creds.fields.emplace_back("X-API-Key", secret{"real-key"});
+    creds.fields.emplace_back("X-API-Secret", secret{"real-secret"});
+    config::route route;
+    route.headers = {{"Accept-API-Version", "resource=1.0"}};
+    http::request_header<> out;
+    build_upstream_head(in, "/monitoring/logs", context(), route, creds, out);
+    CHECK(out.count("X-API-Key") == 1);
+    CHECK(value(out, "X-API-Key") == "real-key");
+    CHECK(value(out, "X-API-Secret") == "real-secret");
+    CHECK(out.count("Accept-API-Version") == 1);
+    CHECK(value(out, "Accept-API-Version") == "resource=1.0");
+    CHECK(out.count(http::field::authorization) == 0);
+}
+
+TEST_CASE("build_upstream_head starts from an empty head", "[headers]") {
+    http::request_header<> out;
+    out.set("X-Stale", "1");
+    http::request_header<> in;
+    in.method(http::verb::get);
+    in.target("/am");
+    in.version(11);
+    build_upstream_head(in, "/am", context(), config::route{}, bearer("t"), out);
+    CHECK(out.count("X-Stale") == 0);
+}
+
+TEST_CASE("strip_hop_by_hop_response drops hop-by-hop headers but keeps framing", "[headers]") {
+    http::response_header<> res;
+    res.result(http::status::ok);
+    res.version(11);
+    res.set(http::field::connection, "close, X-Hop, Content-Length");
+    res.set("X-Hop", "1");
+    res.set(http::field::keep_alive, "timeout=5");
+    res.set(http::field::proxy_authenticate, "Basic");
+    res.set(http::field::upgrade, "h2c");
+    res.set(http::field::trailer, "X-Checksum");
+    res.set(http::field::content_length, "42");
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::set_cookie, "a=b");
+    proxy::strip_hop_by_hop_response(res);
+    for (auto const* gone :
+         {"Connection", "X-Hop", "Keep-Alive", "Proxy-Authenticate", "Upgrade", "Trailer"}) {
+        CAPTURE(gone);
+        CHECK(res.count(gone) == 0);
+    }
+    CHECK(res[http::field::content_length] == "42");
+    CHECK(res[http::field::content_type] == "application/json");
+    CHECK(res[http::field::set_cookie] == "a=b");
+}
