@@ -1,0 +1,106 @@
+// The daemon's lifecycle (see runtime.hpp).
+#include "app/runtime.hpp"
+
+#include "app/local_endpoints.hpp"
+#include "net/tls_context.hpp"
+#include "ops/sd_notify.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+
+namespace aic::app {
+
+runtime::runtime(config::config cfg, std::function<config::config()> reload)
+    : cfg_(std::move(cfg)), reload_(std::move(reload)) {
+    tls_ = net_tls::make_client_context(cfg_.tls);
+    wiring_ = wire(ioc_.get_executor(), *tls_, cfg_);
+    metrics_ = std::make_unique<ops::metrics_registry>(route_labels(cfg_));
+    auto local = make_local_handler([this]() -> authenticator_set const& { return wiring_.authenticators; },
+                                    *metrics_);
+    server_ = std::make_unique<proxy::server>(ioc_.get_executor(), server_settings_of(cfg_), wiring_.routes,
+                                              *tls_, *metrics_, std::move(local));
+}
+
+runtime::~runtime() = default;
+
+int runtime::run() {
+    server_->start();  // throws naming the address when a listener cannot bind
+    for (auto const& [key, authenticator] : wiring_.authenticators) authenticator->start();
+    // Tests and operators read the bound port from this line (the config may say port 0).
+    for (auto const& ep : server_->tcp_endpoints()) {
+        auto const address = ep.address();
+        spdlog::info("listening on {}{}{}:{}", address.is_v6() ? "[" : "", address.to_string(),
+                     address.is_v6() ? "]" : "", ep.port());
+    }
+    for (auto const& l : cfg_.listen)
+        if (l.type == config::listen_address::kind::unix_socket) spdlog::info("listening on unix:{}", l.path);
+    spdlog::info("aic-proxy ready: {} routes, {} credentials, tenant {}", cfg_.routes.size(),
+                 cfg_.credentials.size(), cfg_.tenant.text());
+    ops::sd_notify("READY=1");
+
+    int exit_code = 0;
+    net::co_spawn(ioc_, handle_signals(), [&](std::exception_ptr e) {
+        if (e) {
+            exit_code = 1;
+            try {
+                std::rethrow_exception(e);
+            } catch (std::exception const& ex) {
+                spdlog::critical("fatal: {}", ex.what());
+            }
+        }
+        ioc_.stop();
+    });
+    ioc_.run();
+    return exit_code;
+}
+
+net::awaitable<void> runtime::handle_signals() {
+    net::signal_set signals{ioc_, SIGTERM, SIGINT, SIGHUP};
+    for (;;) {
+        int const signal = co_await signals.async_wait(use_throw);
+        if (signal == SIGHUP) {
+            reload();
+            continue;
+        }
+        spdlog::info("received {}, draining for up to {} ms", signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                     cfg_.timeouts.drain.count());
+        ops::sd_notify("STOPPING=1");
+        co_await server_->shutdown(cfg_.timeouts.drain);
+        for (auto const& [key, authenticator] : wiring_.authenticators) authenticator->stop();
+        spdlog::info("stopped");
+        co_return;
+    }
+}
+
+// SIGHUP: re-read the config and the key/secret files. New requests use new credentials and
+// routes; requests in flight finish with what they started with. A bad config changes nothing.
+void runtime::reload() {
+    ops::sd_notify("RELOADING=1");
+    try {
+        auto next = reload_();
+        if (next.listen.size() != cfg_.listen.size())
+            spdlog::warn("reload: listen addresses changed; that takes a restart and is ignored");
+        if (next.tls.ca_file != cfg_.tls.ca_file)
+            spdlog::warn("reload: tls.ca_file changed; that takes a restart and is ignored");
+        auto next_wiring = wire(ioc_.get_executor(), *tls_, next);
+        for (auto const& [key, authenticator] : next_wiring.authenticators) authenticator->start();
+        server_->update(next_wiring.routes, next.security);
+        // Old authenticators stop refreshing; requests still holding them keep their grant.
+        for (auto const& [key, authenticator] : wiring_.authenticators) authenticator->stop();
+        wiring_ = std::move(next_wiring);
+        auto listen = std::move(cfg_.listen);
+        auto tls = std::move(cfg_.tls);
+        cfg_ = std::move(next);
+        cfg_.listen = std::move(listen);
+        cfg_.tls = std::move(tls);
+        spdlog::info("reload: configuration and credentials reloaded ({} routes)", cfg_.routes.size());
+    } catch (std::exception const& e) {
+        spdlog::error("reload refused, the running configuration stays: {}", e.what());
+    }
+    ops::sd_notify("READY=1");
+}
+
+}  // namespace aic::app

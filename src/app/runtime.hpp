@@ -1,0 +1,37 @@
+// The running daemon: listeners, authenticators, signals (TERM/INT drain, HUP reload) and
+// sd_notify, all on one io_context. Failures to start throw; run() returns the exit code.
+#pragma once
+
+#include "app/wiring.hpp"
+#include "config/config.hpp"
+#include "core/net.hpp"
+#include "ops/metrics.hpp"
+#include "proxy/server.hpp"
+
+#include <functional>
+#include <memory>
+
+namespace aic::app {
+
+class runtime {
+public:
+    // `reload` produces the new config on SIGHUP (throws config_error on a bad one).
+    runtime(config::config cfg, std::function<config::config()> reload);
+    ~runtime();
+
+    int run();  // until SIGTERM/SIGINT; 0 after a clean drain
+
+private:
+    net::awaitable<void> handle_signals();
+    void reload();
+
+    net::io_context ioc_{1};
+    config::config cfg_;
+    std::function<config::config()> reload_;
+    std::shared_ptr<ssl::context> tls_;
+    wiring wiring_;
+    std::unique_ptr<ops::metrics_registry> metrics_;
+    std::unique_ptr<proxy::server> server_;
+};
+
+}  // namespace aic::app

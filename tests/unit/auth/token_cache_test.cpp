@@ -1,0 +1,199 @@
+// The token cache against the simulator: single flight, refresh ahead of expiry, outage
+// behaviour, bounded waits, rejection. Progress is observed through fetch events, not time.
+#include "auth/token_cache.hpp"
+#include <boost/asio/detached.hpp>
+#include "auth/sources.hpp"
+#include "fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace aic;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct harness {
+    test::sim_fixture& f;
+    net::io_context ioc;
+    std::shared_ptr<auth::token_cache> cache;
+    std::vector<auth::fetch_event> events;
+    net::steady_timer signal{ioc};
+
+    harness(test::sim_fixture& fixture, config::token_settings settings, std::chrono::milliseconds wait = 5s,
+            std::chrono::milliseconds request_timeout = 10s)
+        : f(fixture) {
+        auto source =
+            auth::make_client_credentials_source(*f.tls, f.client(), {{5s, 5s}, request_timeout, 1 << 20});
+        cache = std::make_shared<auth::token_cache>(ioc.get_executor(), std::move(source),
+                                                    std::vector<std::string>{"fr:idm:*", "fr:iga:*"},
+                                                    settings, wait);
+        cache->on_fetch([this](auth::fetch_event const& e) {
+            events.push_back(e);
+            signal.cancel();
+        });
+    }
+
+    net::awaitable<void> until_events(std::size_t n) {
+        while (events.size() < n) {
+            signal.expires_at(net::steady_timer::time_point::max());
+            co_await signal.async_wait(use_nothrow);
+        }
+    }
+
+    // Runs `body`, then stops the cache so the io_context runs dry.
+    void run(std::function<net::awaitable<void>()> body) {
+        std::exception_ptr failure;
+        net::co_spawn(ioc, body, [&](std::exception_ptr e) {
+            failure = e;
+            cache->stop();
+        });
+        ioc.run();
+        if (failure) std::rethrow_exception(failure);
+    }
+};
+
+config::token_settings fast_settings() {
+    config::token_settings s;
+    s.refresh_fraction = 0.5;
+    s.refresh_min_margin = 1s;
+    s.backoff_initial = 100ms;
+    s.backoff_max = 400ms;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("refresh margin: 25% of the lifetime or 60 s, whichever is larger, at most half", "[cache]") {
+    config::token_settings const defaults;
+    CHECK(auth::refresh_margin(899s, defaults) == 224750ms);
+    CHECK(auth::refresh_margin(3600s, defaults) == 900s);
+    CHECK(auth::refresh_margin(120s, defaults) == 60s);
+    CHECK(auth::refresh_margin(60s, defaults) == 30s);
+}
+
+TEST_CASE("100 concurrent acquires before any token exists cause one fetch", "[cache]") {
+    test::sim_fixture f;
+    harness h(f, {});
+    std::vector<std::string> seen;
+    h.run([&]() -> net::awaitable<void> {
+        auto ex = co_await net::this_coro::executor;
+        int done = 0;
+        net::steady_timer all_done(ex, net::steady_timer::time_point::max());
+        for (int i = 0; i < 100; ++i) {
+            net::co_spawn(
+                ex,
+                [&]() -> net::awaitable<void> {
+                    auto g = co_await h.cache->acquire();
+                    if (g) seen.emplace_back(g->token->value.reveal());
+                    if (++done == 100) all_done.cancel();
+                },
+                net::detached);
+        }
+        co_await all_done.async_wait(use_nothrow);
+    });
+    REQUIRE(seen.size() == 100);
+    CHECK(std::all_of(seen.begin(), seen.end(), [&](auto const& t) { return t == seen.front(); }));
+    CHECK(f.sim->stats().token_requests == 1);
+    CHECK(h.cache->status().requests_waited == 100);
+}
+
+TEST_CASE("the token is refreshed in the background before it expires", "[cache]") {
+    test::sim_fixture f;
+    f.sim->set_expires_in(4);
+    harness h(f, fast_settings());
+    h.run([&]() -> net::awaitable<void> {
+        h.cache->start();
+        co_await h.until_events(1);
+        REQUIRE(h.events[0].ok);
+        auto const first = co_await h.cache->acquire();
+        REQUIRE(first.has_value());
+        // Margin 2 s of 4 (half, capped), minus up to 10% jitter: due in about 1.8-2 s.
+        CHECK(h.events[0].next_attempt_in <= 2s);
+        CHECK(h.events[0].next_attempt_in >= 1500ms);
+        co_await h.until_events(2);
+        REQUIRE(h.events[1].ok);
+        CHECK(boot_clock::now() < first->token->expires_at);  // refreshed while the old one was valid
+        auto const second = co_await h.cache->acquire();
+        CHECK(second->token->value.reveal() != first->token->value.reveal());
+    });
+    CHECK(f.sim->stats().token_requests == 2);
+    CHECK(h.cache->status().requests_waited == 0);  // steady state: nobody waited
+}
+
+TEST_CASE("an outage keeps the valid token in use while retries back off exponentially", "[cache]") {
+    test::sim_fixture f;
+    f.sim->set_expires_in(6);
+    harness h(f, fast_settings());
+    h.run([&]() -> net::awaitable<void> {
+        h.cache->start();
+        co_await h.until_events(1);
+        auto const first = co_await h.cache->acquire();
+        REQUIRE(first.has_value());
+        f.sim->set_token_fault(sim::token_fault::http_500);
+        co_await h.until_events(5);  // the refresh, then three retries
+        for (std::size_t i = 1; i < 5; ++i) REQUIRE_FALSE(h.events[i].ok);
+        // 100 ms doubling to the 400 ms cap, each ±20%.
+        auto in = [&](std::size_t i, int lo, int hi) {
+            CHECK(h.events[i].next_attempt_in >= std::chrono::milliseconds(lo));
+            CHECK(h.events[i].next_attempt_in <= std::chrono::milliseconds(hi));
+        };
+        in(1, 70, 120);
+        in(2, 150, 240);
+        in(3, 310, 480);
+        in(4, 310, 480);
+        auto const during = co_await h.cache->acquire();
+        REQUIRE(during.has_value());
+        CHECK(during->token == first->token);
+        auto const st = h.cache->status();
+        CHECK(st.current == auth::auth_status::state::valid);
+        CHECK(st.consecutive_failures == 4);
+        f.sim->set_token_fault(sim::token_fault::none);
+        auto const count = h.events.size();
+        co_await h.until_events(count + 1);
+        CHECK(h.events.back().ok);
+        CHECK(h.cache->status().consecutive_failures == 0);
+    });
+}
+
+TEST_CASE("cold outage: a request waits a bounded time and gets an error naming the credential", "[cache]") {
+    test::sim_fixture f;
+    SECTION("the endpoint answers 500: the waiter learns it from the failed fetch") {
+        f.sim->set_token_fault(sim::token_fault::http_500);
+        harness h(f, fast_settings(), 5s);
+        h.run([&]() -> net::awaitable<void> {
+            auto const r = co_await h.cache->acquire();
+            REQUIRE_FALSE(r.has_value());
+            CHECK(r.error().credential == "iga");
+            CHECK(r.error().http_status == 500);
+            CHECK(h.cache->status().current == auth::auth_status::state::failing);
+        });
+    }
+    SECTION("the endpoint hangs: the wait is bounded") {
+        f.sim->set_token_fault(sim::token_fault::hang);
+        harness h(f, fast_settings(), 300ms, 10s);
+        h.run([&]() -> net::awaitable<void> {
+            auto const r = co_await h.cache->acquire();
+            REQUIRE_FALSE(r.has_value());
+            CHECK(r.error().credential == "iga");
+            CHECK(r.error().error == "no_token");
+            CHECK(r.error().description.find("within 300 ms") != std::string::npos);
+        });
+    }
+}
+
+TEST_CASE("reject drops only the token that was refused", "[cache]") {
+    test::sim_fixture f;
+    harness h(f, {});
+    h.run([&]() -> net::awaitable<void> {
+        auto const t1 = co_await h.cache->acquire();
+        REQUIRE(t1.has_value());
+        h.cache->reject(t1->token);
+        auto const t2 = co_await h.cache->acquire();
+        REQUIRE(t2.has_value());
+        CHECK(t2->token != t1->token);
+        h.cache->reject(t1->token);  // a late 401 for the old token: t2 stays
+        auto const t3 = co_await h.cache->acquire();
+        CHECK(t3->token == t2->token);
+    });
+    CHECK(f.sim->stats().token_requests == 2);
+}
