@@ -137,8 +137,22 @@ void demo_setup(std::string const& dir_text, std::uint16_t port) {
     write_file(dir / "iga.secret", iga_secret, 0600);
     write_file(dir / "logs.secret", logs_secret, 0600);
 
-    json::array sa_scopes{"fr:am:*",           "fr:idm:*",           "fr:idc:esv:*",   "fr:idc:esv:read",
-                          "fr:idc:esv:update", "fr:idc:esv:restart", "fr:idc:ws:admin"};
+    // Every scope the built-in route table asks for, so the demo proxy becomes ready.
+    json::array sa_scopes{"fr:am:*",
+                          "fr:idm:*",
+                          "fr:idc:esv:*",
+                          "fr:idc:esv:read",
+                          "fr:idc:esv:update",
+                          "fr:idc:esv:restart",
+                          "fr:idc:ws:admin",
+                          "fr:idc:certificate:*",
+                          "fr:idc:custom-domain:*",
+                          "fr:idc:cookie-domain:*",
+                          "fr:idc:content-security-policy:*",
+                          "fr:idc:promotion:*",
+                          "fr:idc:release:*",
+                          "fr:idc:sso-cookie:*",
+                          "fr:idc:proxy-connect:*"};
     json::object sim;
     sim["public_host"] = "localhost";
     sim["service_accounts"] = json::array{json::object{
