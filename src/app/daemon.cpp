@@ -24,6 +24,12 @@ int run_daemon(config::config cfg, std::function<config::config()> reload) {
 }
 
 int print_token(config::config const& cfg, cli_options const& options) {
+    // stdout carries the token alone, so scripts can use $(aic-proxy token ...): logs go to
+    // stderr, and only warnings and errors (the command reports its own outcome).
+    auto quiet = cfg.logging;
+    if (quiet.level == "trace" || quiet.level == "debug" || quiet.level == "info") quiet.level = "warn";
+    quiet.access_log = false;
+    ops::setup_logging(quiet);
     return print_token(cfg, token_request{options.route, options.credential, options.scopes}, std::cout,
                        std::cerr);
 }
