@@ -127,7 +127,9 @@ config build_config(json::value const& doc, std::string source, secret_context c
     if (auto r = top.optional_object("tokens")) c.tokens = parse_tokens(*r);
     if (auto r = top.optional_object("security")) c.security = parse_security(*r, ctx);
     if (auto r = top.optional_object("logging")) c.logging = parse_logging(*r);
-    if (auto n = top.optional_integer("threads", 1, 256)) c.threads = static_cast<unsigned>(*n);
+    // One event-loop thread for now: the token caches and the metrics of one proxy are not yet
+    // shared across threads, so more than 1 is refused rather than silently ignored.
+    if (auto n = top.optional_integer("threads", 1, 1)) c.threads = static_cast<unsigned>(*n);
     return c;
 }
 
