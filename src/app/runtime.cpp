@@ -78,7 +78,9 @@ net::awaitable<void> runtime::handle_signals() {
 // SIGHUP: re-read the config and the key/secret files. New requests use new credentials and
 // routes; requests in flight finish with what they started with. A bad config changes nothing.
 void runtime::reload() {
-    ops::sd_notify("RELOADING=1");
+    // systemd (Type=notify-reload, and the sd_notify(3) protocol since v253) wants the reload's
+    // start time with RELOADING=1.
+    ops::sd_notify(ops::sd_reloading_state());
     try {
         auto next = reload_();
         if (next.listen.size() != cfg_.listen.size())

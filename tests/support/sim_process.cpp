@@ -76,9 +76,10 @@ sim_process::~sim_process() {
     std::filesystem::remove_all(dir_, ignored);
 }
 
-http_response sim_process::control(std::string const& method, std::string const& target) {
+http_response sim_process::control(std::string const& method, std::string const& target,
+                                   std::string const& body) {
     http_client client{"127.0.0.1", port_, tls(), std::chrono::seconds{10}};
-    auto res = client.request(method, target);
+    auto res = client.request(method, target, {}, body);
     if (res.status != 200) throw std::runtime_error("tenant-sim control " + target + ": " + res.body);
     return res;
 }
@@ -103,6 +104,9 @@ void sim_process::set_expires_in(int seconds) {
 }
 void sim_process::close_idle_connections() {
     control("POST", "/_sim/close_idle");
+}
+void sim_process::set_service_account_key(std::string const& account_id, std::string const& public_jwk) {
+    control("POST", "/_sim/service_account_key?id=" + account_id, public_jwk);
 }
 
 }  // namespace aic::test

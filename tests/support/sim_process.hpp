@@ -38,9 +38,11 @@ public:
     void revoke_all_tokens();
     void set_expires_in(int seconds);
     void close_idle_connections();
+    // Key rotation: from now on the account's JWT assertions must verify with `public_jwk` (JSON).
+    void set_service_account_key(std::string const& account_id, std::string const& public_jwk);
 
 private:
-    http_response control(std::string const& method, std::string const& target);
+    http_response control(std::string const& method, std::string const& target, std::string const& body = {});
 
     std::filesystem::path dir_;
     std::unique_ptr<child_process> process_;

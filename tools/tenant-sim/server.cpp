@@ -3,6 +3,7 @@
 // the connection registry needs no lock; other threads reach it through net::post.
 #include "sim_server.hpp"
 
+#include "crypto.hpp"
 #include "form.hpp"
 #include "http_io.hpp"
 #include "resource.hpp"
@@ -26,6 +27,9 @@ constexpr auto handshake_timeout = std::chrono::seconds{30};
 struct connection {
     tls_stream* stream = nullptr;
     bool idle = false;  // waiting for the next request with nothing of it received yet
+    // close_idle() came while a response was still going out: the client may already hold the
+    // whole response, so the connection counts as idle and closes instead of reading again.
+    bool close_when_done = false;
 };
 
 std::string stats_json(counters const& c) {
@@ -88,7 +92,11 @@ struct sim_server::impl {
 
     void close_idle() {
         for (auto const& [id, c] : conns) {
-            if (c->idle) close_socket(*c->stream);
+            if (c->idle) {
+                close_socket(*c->stream);
+            } else {
+                c->close_when_done = true;
+            }
         }
     }
 
@@ -105,7 +113,7 @@ struct sim_server::impl {
 
     net::awaitable<void> session(tcp::socket socket) {
         tls_stream stream{std::move(socket), ssl_ctx};
-        connection conn{&stream, false};
+        connection conn{&stream, false, false};
         std::uint64_t const id = next_id++;
         conns[id] = &conn;
         struct unregister {
@@ -139,7 +147,7 @@ struct sim_server::impl {
             } catch (std::exception const&) {
                 keep = false;
             }
-            if (!keep) break;
+            if (!keep || conn.close_when_done) break;
         }
         close_socket(stream);
     }
@@ -152,8 +160,9 @@ struct sim_server::impl {
 
         if (path.rfind("/_sim/", 0) == 0) {
             auto const method = std::string{p.get().method_string()};
-            if (!co_await read_body(s, buf, p, token_body_limit)) co_return false;
-            auto [status, body] = control(method, path, parse_query(target));
+            auto const request_body = co_await read_body(s, buf, p, token_body_limit);
+            if (!request_body) co_return false;
+            auto [status, body] = control(method, path, parse_query(target), *request_body);
             co_return co_await write_json(s, status, std::move(body), version, keep);
         }
         if (sim_state::is_token_path(path)) {
@@ -175,7 +184,8 @@ struct sim_server::impl {
     }
 
     std::pair<unsigned, std::string> control(std::string const& method, std::string const& path,
-                                             std::map<std::string, std::string> const& query) {
+                                             std::map<std::string, std::string> const& query,
+                                             std::string const& body) {
         auto const arg = [&](char const* name) {
             auto const it = query.find(name);
             return it == query.end() ? std::string{} : it->second;
@@ -196,6 +206,13 @@ struct sim_server::impl {
                 return {400, R"({"error":"s must be a number of seconds"})"};
             }
             state->set_expires_in(seconds);
+        } else if (path == "/_sim/service_account_key") {
+            // Key rotation: the account's public JWK (the body) replaces the old one, which is then
+            // refused like any unknown key.
+            auto const id = arg("id");
+            if (id.empty()) return {400, R"({"error":"id is required"})"};
+            if (!pkey_from_jwk(body)) return {400, R"({"error":"the body is not a usable RSA JWK"})"};
+            state->set_service_account_key(id, body);
         } else if (path == "/_sim/close_idle") {
             close_idle();
         } else if (path == "/_sim/resource_fault") {
