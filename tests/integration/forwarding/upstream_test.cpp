@@ -1,0 +1,141 @@
+// The upstream side: pooled keep-alive connections, a stale pooled connection retried, a revoked
+// token replaced and the request replayed, unreachable and untrusted upstreams as 502 JSON.
+#include "proxy_process.hpp"
+#include "sim_process.hpp"
+#include "stream_client.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+namespace json = boost::json;
+using namespace aic::test;
+
+namespace {
+
+json::object echo_of(http_response const& res) {
+    INFO("status " << res.status << " body " << res.body);
+    REQUIRE(res.status == 200);
+    return json::parse(res.body).as_object();
+}
+
+// The demo config with explicit routes (so a route can carry its own "upstream").
+json::object config_with_openidm_upstream(sim_process& sim, std::string const& upstream) {
+    auto config = demo_config(sim);
+    config["routes"] = json::array{
+        json::object{{"prefix", "/openidm"},
+                     {"credential", "sa"},
+                     {"scopes", json::array{"fr:idm:*"}},
+                     {"upstream", upstream}},
+        json::object{{"prefix", "/am"}, {"credential", "sa"}, {"scopes", json::array{"fr:am:*"}}},
+    };
+    return config;
+}
+
+void check_error_json(http_response const& res, unsigned status, std::string const& detail_part) {
+    INFO("status " << res.status << " body " << res.body);
+    REQUIRE(res.status == status);
+    CHECK(res.header("content-type").find("application/json") != std::string::npos);
+    auto const body = json::parse(res.body).as_object();
+    REQUIRE(body.contains("error"));
+    REQUIRE(body.contains("detail"));
+    REQUIRE(body.contains("request_id"));
+    CHECK_FALSE(body.at("error").as_string().empty());
+    CHECK_FALSE(body.at("request_id").as_string().empty());
+    CHECK(std::string{body.at("detail").as_string()}.find(detail_part) != std::string::npos);
+    if (auto const id = res.header("x-request-id"); !id.empty())
+        CHECK(body.at("request_id").as_string() == id);
+}
+
+}  // namespace
+
+TEST_CASE("500 sequential keep-alive requests use at most 4 upstream TLS connections") {
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    auto client = proxy.client();
+    echo_of(client->request("GET", "/openidm/warm-up"));
+    auto const before = sim.stats();
+    for (int i = 0; i < 500; ++i) {
+        auto const res = client->request("GET", "/openidm/managed/alpha_user/" + std::to_string(i));
+        REQUIRE(res.status == 200);
+    }
+    auto const after = sim.stats();
+    CHECK(after.resource_requests - before.resource_requests == 500);
+    CHECK(after.tls_connections - before.tls_connections <= 4);
+    CHECK(after.token_requests == before.token_requests);
+    CHECK(client->connections_opened() == 1);
+}
+
+TEST_CASE("a pooled connection the upstream closed is retried on a fresh one") {
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    auto client = proxy.client();
+    echo_of(client->request("GET", "/openidm/first"));
+    auto const before = sim.stats();
+    // The pooled upstream connection is now idle; the simulator closes it under the proxy.
+    sim.close_idle_connections();
+    auto const method = GENERATE(as<std::string>{}, "GET", "PUT", "DELETE", "HEAD");
+    auto const res = client->request(method, "/openidm/second");
+    CHECK(res.status == 200);
+    auto const after = sim.stats();
+    CHECK(after.resource_requests - before.resource_requests == 1);
+    CHECK(after.tls_connections - before.tls_connections == 1);
+}
+
+TEST_CASE("a revoked token is replaced and the request replayed once") {
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    auto client = proxy.client();
+    auto const first = echo_of(client->request("GET", "/openidm/before-revoke"));
+    auto const before = sim.stats();
+    sim.revoke_all_tokens();
+
+    SECTION("GET") {
+        auto const echo = echo_of(client->request("GET", "/openidm/after-revoke"));
+        CHECK(echo.at("target").as_string() == "/openidm/after-revoke");
+        CHECK(echo.at("headers").at("authorization") != first.at("headers").at("authorization"));
+    }
+    SECTION("PUT with a small body") {
+        std::string const body = R"({"a":"b"})";
+        auto const echo = echo_of(client->request("PUT", "/openidm/after-revoke", {{"If-Match", "*"}}, body));
+        CHECK(echo.at("body_bytes").as_int64() == static_cast<std::int64_t>(body.size()));
+        CHECK(echo.at("headers").at("if-match").as_string() == "*");
+    }
+    auto const after = sim.stats();
+    CHECK(after.token_requests - before.token_requests == 1);
+    CHECK(after.resource_requests - before.resource_requests == 2);  // the 401 and the replay
+    // The next request uses the new token without another fetch.
+    echo_of(client->request("GET", "/openidm/later"));
+    CHECK(sim.stats().token_requests == after.token_requests);
+}
+
+TEST_CASE("an unreachable upstream is a 502 JSON error") {
+    sim_process sim;
+    // A bound but never listening socket: connecting to its port is refused.
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::acceptor closed{ioc};
+    closed.open(boost::asio::ip::tcp::v4());
+    closed.bind({boost::asio::ip::address_v4::loopback(), 0});
+    auto const port = closed.local_endpoint().port();
+
+    proxy_process proxy{sim.dir(),
+                        config_with_openidm_upstream(sim, "https://127.0.0.1:" + std::to_string(port))};
+    auto client = proxy.client();
+    check_error_json(client->request("GET", "/openidm/managed/alpha_user"), 502, std::to_string(port));
+    // The proxy stays healthy: other routes still work on the same client connection.
+    echo_of(client->request("GET", "/am/json/serverinfo"));
+}
+
+TEST_CASE("an upstream with an untrusted certificate is a 502 and sees no request") {
+    sim_process sim;
+    sim_process other;  // its own demo CA, which the proxy does not trust
+    proxy_process proxy{sim.dir(), config_with_openidm_upstream(sim, other.base_url())};
+    auto client = proxy.client();
+    auto const before = other.stats();
+    check_error_json(client->request("GET", "/openidm/managed/alpha_user"), 502, "certificate");
+    auto const after = other.stats();
+    CHECK(after.resource_requests == before.resource_requests);
+    CHECK(after.tls_connections == before.tls_connections);
+    // The trusted tenant still serves its routes.
+    echo_of(client->request("GET", "/am/json/serverinfo"));
+}
