@@ -3,6 +3,7 @@
 
 #include "app/local_endpoints.hpp"
 #include "net/tls_context.hpp"
+#include "ops/logging.hpp"
 #include "ops/sd_notify.hpp"
 
 #include <spdlog/spdlog.h>
@@ -98,6 +99,7 @@ void runtime::reload() {
         cfg_ = std::move(next);
         cfg_.listen = std::move(listen);
         cfg_.tls = std::move(tls);
+        ops::setup_logging(cfg_.logging);  // level, format and access log may have changed
         spdlog::info("reload: configuration and credentials reloaded ({} routes)", cfg_.routes.size());
     } catch (std::exception const& e) {
         spdlog::error("reload refused, the running configuration stays: {}", e.what());

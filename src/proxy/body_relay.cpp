@@ -6,6 +6,9 @@ namespace aic::proxy::detail {
 
 namespace {
 
+// What one read of a streamed body asks for: a full TLS record's plaintext.
+constexpr std::size_t stream_read_bytes = 16 * 1024;
+
 bool is_need_buffer(error_code const& ec) {
     return ec == http::error::need_buffer;
 }
@@ -53,6 +56,8 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream,
         if (ec && !is_need_buffer(ec)) co_return relay_result{relay_status::upstream_failed, ec};
     }
 
+    if (body_pending && client_buffer.capacity() < stream_read_bytes)
+        client_buffer.reserve(stream_read_bytes);
     while (!client_parser.is_done()) {
         auto& in = client_parser.get().body();
         in.data = buffer.data();
@@ -91,15 +96,26 @@ net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
     http::response_serializer<http::buffer_body> sr{msg};
     point_body(msg.body(), nullptr, 0, !parser.is_done());
 
-    client.expires_after(body_io);
-    if (auto [ec, n] = co_await http::async_write_header(client, sr, use_nothrow); ec) {
-        co_return relay_result{relay_status::client_failed, ec};
+    // Body bytes that arrived with the head go out with it, in one write: with nothing buffered
+    // the head goes alone at once, so a slow body never holds it back.
+    bool head_sent = parser.is_done() || upstream_buffer.size() == 0;
+    if (head_sent) {
+        client.expires_after(body_io);
+        if (auto [ec, n] = co_await http::async_write_header(client, sr, use_nothrow); ec) {
+            co_return relay_result{relay_status::client_failed, ec};
+        }
     }
     // HEAD, 204, 304 and empty bodies: the head is the whole message (and a HEAD answer that
     // says "chunked" must not get a terminating chunk).
     if (parser.is_done()) co_return relay_result{};
 
     auto& up_layer = beast::get_lowest_layer(upstream);
+    // Beast reads as much as the buffer's spare capacity (at least 512 bytes): left at the size the
+    // head needed, a large body would come in pieces of a few hundred bytes, one client write each.
+    auto const length = parser.content_length();
+    bool const buffered = length && *length <= upstream_buffer.size();  // a small body came with the head
+    if (!buffered && upstream_buffer.capacity() < stream_read_bytes)
+        upstream_buffer.reserve(stream_read_bytes);
     while (!sr.is_done()) {
         if (!parser.is_done()) {
             msg.body().data = buffer.data();
@@ -110,6 +126,11 @@ net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
             if (is_need_buffer(ec)) ec = {};
             // A close-delimited body ends with the connection; many servers skip close_notify.
             if (ec == ssl::error::stream_truncated && parser.need_eof()) parser.put_eof(ec);
+            if (ec && !head_sent) {  // the client still gets the head before the cut
+                point_body(msg.body(), nullptr, 0, true);
+                client.expires_after(body_io);
+                co_await http::async_write_header(client, sr, use_nothrow);
+            }
             if (ec) co_return relay_result{relay_status::upstream_failed, ec};
             std::size_t const got = buffer.size() - msg.body().size;
             bytes_out += got;
@@ -122,6 +143,7 @@ net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
         client.expires_after(body_io);
         auto [wec, wn] = co_await http::async_write(client, sr, use_nothrow);
         if (wec && !is_need_buffer(wec)) co_return relay_result{relay_status::client_failed, wec};
+        head_sent = true;
     }
     co_return relay_result{};
 }

@@ -84,7 +84,7 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     bool replayed_401 = false;
     bool retried_stale = false;
     bool fresh_only = false;
-    std::string const client_host{creq[http::field::host]};
+    std::string_view const client_host = creq[http::field::host];  // creq outlives the relay
     std::string const authority = binding.upstream.authority();
 
     for (;;) {
@@ -110,6 +110,13 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         auto sent = co_await send_request(*stream, head, client, rq.client_buffer, rq.parser, replay, buffer,
                                           to.body_io, out.bytes_in);
         if (sent.status == relay_status::client_failed) {
+            // A body whose framing breaks (bad chunk size, ...) is answered, not dropped silently;
+            // the upstream gets a truncated message on a connection that is then closed.
+            if (sent.ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
+                sent.ec != http::error::end_of_stream && sent.ec != http::error::partial_message) {
+                co_return co_await answer(
+                    client, rq, bad_request("malformed request body: " + sent.ec.message()), to.body_io, out);
+            }
             out.status = 499;
             co_return out;
         }

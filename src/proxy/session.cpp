@@ -141,6 +141,35 @@ void record(server_env& env, request_outcome const& o, std::string_view request_
     ops::log_access(rec);
 }
 
+// obs-fold (a header line starting with SP or HTAB) is refused: Beast would silently unfold it, and
+// another parser in front of or behind the proxy may not, which is a way to smuggle a header.
+bool has_obs_fold(std::string_view head) noexcept {
+    for (std::size_t i = head.find('\n'); i != std::string_view::npos; i = head.find('\n', i + 1))
+        if (i + 1 < head.size() && (head[i + 1] == ' ' || head[i + 1] == '\t')) return true;
+    return false;
+}
+
+// Reads until the buffer holds a whole request head, or more than `limit` bytes without one (the
+// parser then reports header_limit). Beast 1.81 applies header_limit to each put() call rather than
+// to the message, so a head parsed as it trickles in could grow without bound.
+net::awaitable<error_code> read_whole_head(client_stream& stream, beast::flat_buffer& buffer,
+                                           std::size_t limit, bool& folded) {
+    std::size_t scanned = 0;
+    for (;;) {
+        std::string_view const data{static_cast<char const*>(buffer.data().data()), buffer.size()};
+        auto const end = data.find("\r\n\r\n", scanned < 3 ? 0 : scanned - 3);
+        if (end != std::string_view::npos) {
+            folded = has_obs_fold(data.substr(0, end + 2));
+            co_return error_code{};
+        }
+        if (data.size() > limit) co_return error_code{};
+        scanned = data.size();
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
+        if (ec) co_return ec;
+        buffer.commit(n);
+    }
+}
+
 std::string_view path_of(std::string_view target) {
     auto q = target.find('?');
     return q == std::string_view::npos ? target : target.substr(0, q);
@@ -191,6 +220,17 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream 
             parser.body_limit(boost::none);
         }
         stream.expires_after(to.header_read);
+        bool folded = false;
+        if (auto hec = co_await read_whole_head(stream, buffer, lim.max_header_bytes, folded)) break;
+        if (folded) {
+            auto const id = make_request_id({});
+            request_outcome o;
+            auto r = bad_request("obs-fold (a header line starting with whitespace) in request head");
+            o.status = static_cast<unsigned>(r.status);
+            co_await write_response(stream, error_response(r, id, 11, false), to.body_io);
+            record(*env, o, id, "-", "-", started);
+            break;
+        }
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
         if (ec) {
             if (ec == http::error::header_limit || ec == http::error::body_limit || is_parse_error(ec)) {
@@ -209,8 +249,9 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream 
         bool const keep = req.version() >= 11 && parser.keep_alive() &&
                           served < lim.max_requests_per_connection && !env->draining;
         std::string const request_id = make_request_id(req["X-Request-Id"]);
-        std::string const method{req.method_string()};
-        std::string const path{path_of(req.target())};
+        // Views into the parsed head, which outlives record() below: no copies per request.
+        std::string_view const method = req.method_string();
+        std::string_view const path = path_of(req.target());
 
         request_outcome o;
         try {

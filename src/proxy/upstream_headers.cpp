@@ -1,6 +1,7 @@
 #include "proxy/upstream_headers.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace aic::proxy {
 namespace {
@@ -37,10 +38,49 @@ bool named_by_connection(Fields const& fields, std::string_view name) {
     return false;
 }
 
+// The options the Connection headers name, collected once per message instead of once per field
+// (views into the fields, no allocation). Past `max_kept` options it falls back to the scan.
+template <class Fields>
+class connection_options {
+public:
+    explicit connection_options(Fields const& fields) : fields_(fields) {
+        auto const range = fields.equal_range(http::field::connection);
+        for (auto it = range.first; it != range.second; ++it) {
+            std::string_view list = it->value();
+            while (!list.empty()) {
+                std::size_t const comma = list.find(',');
+                if (auto const option = trim(list.substr(0, comma)); !option.empty()) {
+                    if (count_ == max_kept) {
+                        overflow_ = true;
+                        return;
+                    }
+                    kept_[count_++] = option;
+                }
+                if (comma == std::string_view::npos) break;
+                list.remove_prefix(comma + 1);
+            }
+        }
+    }
+
+    bool names(std::string_view name) const {
+        if (overflow_) return named_by_connection(fields_, name);
+        for (std::size_t i = 0; i < count_; ++i)
+            if (iequals(kept_[i], name)) return true;
+        return false;
+    }
+
+private:
+    static constexpr std::size_t max_kept = 8;
+    Fields const& fields_;
+    std::array<std::string_view, max_kept> kept_{};
+    std::size_t count_ = 0;
+    bool overflow_ = false;
+};
+
 // Hop-by-hop by name, or named by Connection. Framing headers are never dropped because a
 // Connection header named them: that would turn a body into the next request.
 template <class Fields>
-bool is_hop_by_hop(Fields const& fields, http::field f, std::string_view name) {
+bool is_hop_by_hop(connection_options<Fields> const& named, http::field f, std::string_view name) {
     switch (f) {
         case http::field::connection:
         case http::field::keep_alive:
@@ -55,7 +95,7 @@ bool is_hop_by_hop(Fields const& fields, http::field f, std::string_view name) {
         default: break;
     }
     if (name.size() >= 6 && iequals(name.substr(0, 6), "proxy-")) return true;
-    return named_by_connection(fields, name);
+    return named.names(name);
 }
 
 bool dropped_request_field(http::field f, std::string_view name) {
@@ -94,10 +134,11 @@ void build_upstream_head(http::request_header<> const& in, std::string_view orig
     out.target(origin_form_target);
     out.version(11);
 
+    connection_options const named{in};
     for (auto const& f : in) {
         std::string_view const name = f.name_string();
         if (dropped_request_field(f.name(), name)) continue;
-        if (is_hop_by_hop(in, f.name(), name)) continue;
+        if (is_hop_by_hop(named, f.name(), name)) continue;
         if (set_by_proxy(name, route, credentials)) continue;
         out.insert(f.name(), name, f.value());
     }
@@ -113,9 +154,10 @@ void build_upstream_head(http::request_header<> const& in, std::string_view orig
 
 void strip_hop_by_hop_response(http::response_header<>& res) {
     // Decide on the original head first: erasing Connection early would forget what it named.
+    connection_options const named{res};
     auto it = res.begin();
     while (it != res.end()) {
-        if (it->name() != http::field::connection && is_hop_by_hop(res, it->name(), it->name_string()))
+        if (it->name() != http::field::connection && is_hop_by_hop(named, it->name(), it->name_string()))
             it = res.erase(it);
         else
             ++it;
