@@ -59,9 +59,8 @@ int runtime::run() {
 }
 
 net::awaitable<void> runtime::handle_signals() {
-    net::signal_set signals{ioc_, SIGTERM, SIGINT, SIGHUP};
     for (;;) {
-        int const signal = co_await signals.async_wait(use_throw);
+        int const signal = co_await signals_.async_wait(use_throw);
         if (signal == SIGHUP) {
             reload();
             continue;

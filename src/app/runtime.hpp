@@ -8,6 +8,9 @@
 #include "ops/metrics.hpp"
 #include "proxy/server.hpp"
 
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
 #include <functional>
 #include <memory>
 
@@ -26,6 +29,9 @@ private:
     void reload();
 
     net::io_context ioc_{1};
+    // Registered at construction, before any listener exists: a SIGTERM that arrives while the
+    // daemon starts is queued for the drain, never the default action (death without clean-up).
+    net::signal_set signals_{ioc_, SIGTERM, SIGINT, SIGHUP};
     config::config cfg_;
     std::function<config::config()> reload_;
     std::shared_ptr<ssl::context> tls_;
