@@ -1,5 +1,6 @@
 // Exact relay: the request target byte for byte, request bodies of every method with their digest,
 // conditional headers, and Expect: 100-continue the way curl uses it.
+#include "echo.hpp"
 #include "proxy_process.hpp"
 #include "sim_process.hpp"
 #include "stream_client.hpp"
@@ -12,21 +13,10 @@ using namespace aic::test;
 
 namespace {
 
-json::object echo_of(http_response const& res) {
-    INFO("status " << res.status << " body " << res.body);
-    REQUIRE(res.status == 200);
-    return json::parse(res.body).as_object();
-}
-
 std::string sha256_of(std::string const& s) {
     fwd::sha256 h;
     h.update(s.data(), s.size());
     return h.hex();
-}
-
-std::string header_or_empty(json::object const& echo, char const* name) {
-    auto const* v = echo.at("headers").as_object().if_contains(name);
-    return v ? std::string{v->as_string()} : std::string{};
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Routing and credential injection: every built-in prefix reaches the simulator with its own
 // credential and scopes, the client's own credentials never reach upstream, HTTP/1.0 and HEAD.
+#include "echo.hpp"
 #include "proxy_process.hpp"
 #include "sim_process.hpp"
 #include "stream_client.hpp"
@@ -14,21 +15,10 @@ using namespace aic::test;
 
 namespace {
 
-json::object echo_of(http_response const& res) {
-    INFO("status " << res.status << " body " << res.body);
-    REQUIRE(res.status == 200);
-    return json::parse(res.body).as_object();
-}
-
 std::string sa_account_id(sim_process& sim) {
     std::ifstream in{sim.dir() / "demo.json"};
     std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
     return std::string{json::parse(text).at("credentials").at("sa").at("account_id").as_string()};
-}
-
-std::string header_or_empty(json::object const& echo, char const* name) {
-    auto const* v = echo.at("headers").as_object().if_contains(name);
-    return v ? std::string{v->as_string()} : std::string{};
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The upstream side: pooled keep-alive connections, a stale pooled connection retried, a revoked
 // token replaced and the request replayed, unreachable and untrusted upstreams as 502 JSON.
+#include "echo.hpp"
 #include "proxy_process.hpp"
 #include "sim_process.hpp"
 #include "stream_client.hpp"
@@ -12,12 +13,6 @@ namespace json = boost::json;
 using namespace aic::test;
 
 namespace {
-
-json::object echo_of(http_response const& res) {
-    INFO("status " << res.status << " body " << res.body);
-    REQUIRE(res.status == 200);
-    return json::parse(res.body).as_object();
-}
 
 // The demo config with explicit routes (so a route can carry its own "upstream").
 json::object config_with_openidm_upstream(sim_process& sim, std::string const& upstream) {
