@@ -16,19 +16,19 @@
 namespace aic::auth {
 
 struct access_token {
-    secret value;                          // opaque; never log, never in an error
-    boot_clock::time_point expires_at;     // obtained_at + expires_in
-    std::chrono::seconds lifetime{0};      // expires_in as granted
-    std::vector<std::string> scopes;       // as granted, sorted
+    secret value;                       // opaque; never log, never in an error
+    boot_clock::time_point expires_at;  // obtained_at + expires_in
+    std::chrono::seconds lifetime{0};   // expires_in as granted
+    std::vector<std::string> scopes;    // as granted, sorted
 };
 
 // Why no token: from the token endpoint (status + OAuth error) or from the way there.
 struct token_error {
-    std::string credential;     // the credential's name in the config
-    std::string endpoint;       // token endpoint URL
-    unsigned http_status = 0;   // 0 when there was no HTTP answer
-    std::string error;          // OAuth "error", or local: network, tls, timeout, malformed_response, no_token
-    std::string description;    // OAuth "error_description" or local detail; never secret material
+    std::string credential;    // the credential's name in the config
+    std::string endpoint;      // token endpoint URL
+    unsigned http_status = 0;  // 0 when there was no HTTP answer
+    std::string error;         // OAuth "error", or local: network, tls, timeout, malformed_response, no_token
+    std::string description;   // OAuth "error_description" or local detail; never secret material
 };
 
 [[noreturn]] void throw_exception_from_error(token_error const& e, boost::source_location const& loc);

@@ -41,7 +41,8 @@ std::shared_ptr<authenticator> make_authenticator(net::any_io_executor ex, ssl::
                                                   std::vector<std::string> scopes,
                                                   config::token_settings const& tokens,
                                                   config::timeouts const& timeouts) {
-    net_tls::exchange_limits const limits{{timeouts.connect, timeouts.tls_handshake}, timeouts.token_request, 1 << 20};
+    net_tls::exchange_limits const limits{
+        {timeouts.connect, timeouts.tls_handshake}, timeouts.token_request, 1 << 20};
     std::unique_ptr<token_source> source;
     switch (credential.type) {
         case config::credential_type::api_key: return std::make_shared<static_key_authenticator>(credential);
@@ -52,14 +53,16 @@ std::shared_ptr<authenticator> make_authenticator(net::any_io_executor ex, ssl::
             } catch (key_error const& e) {
                 throw std::runtime_error("credentials." + credential.name + ": key not usable: " + e.what());
             }
-            source = make_service_account_source(tls, credential, std::move(key), tokens.assertion_lifetime, limits);
+            source = make_service_account_source(tls, credential, std::move(key), tokens.assertion_lifetime,
+                                                 limits);
             break;
         }
         case config::credential_type::client_credentials:
             source = make_client_credentials_source(tls, credential, limits);
             break;
     }
-    return std::make_shared<token_cache>(std::move(ex), std::move(source), std::move(scopes), tokens, timeouts.token_wait);
+    return std::make_shared<token_cache>(std::move(ex), std::move(source), std::move(scopes), tokens,
+                                         timeouts.token_wait);
 }
 
 }  // namespace aic::auth

@@ -5,7 +5,6 @@
 #include "core/base64.hpp"
 #include "core/scope_exit.hpp"
 
-#include <boost/json.hpp>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -13,6 +12,7 @@
 #include <openssl/param_build.h>
 #include <openssl/params.h>
 #include <openssl/pem.h>
+#include <boost/json.hpp>
 
 #include <array>
 
@@ -21,7 +21,9 @@ namespace {
 
 constexpr int min_rsa_bits = 2048;
 
-bool looks_like_pem(std::string_view text) { return text.find("-----BEGIN") != std::string_view::npos; }
+bool looks_like_pem(std::string_view text) {
+    return text.find("-----BEGIN") != std::string_view::npos;
+}
 
 struct bn_deleter {
     void operator()(BIGNUM* bn) const noexcept { BN_clear_free(bn); }
@@ -51,15 +53,16 @@ bignum jwk_number(boost::json::object const& jwk, char const* member) {
     auto const bytes = base64url_decode(jwk_string(jwk, member, true));
     if (!bytes || bytes->empty())
         throw key_error(std::string("JWK: member \"") + member + "\" is not base64url");
-    bignum bn{BN_bin2bn(reinterpret_cast<unsigned char const*>(bytes->data()), static_cast<int>(bytes->size()),
-                        nullptr)};
+    bignum bn{BN_bin2bn(reinterpret_cast<unsigned char const*>(bytes->data()),
+                        static_cast<int>(bytes->size()), nullptr)};
     if (!bn) throw key_error("JWK: out of memory");
     return bn;
 }
 
 private_key key_from_jwk(boost::json::object const& jwk) {
     if (jwk_string(jwk, "kty", true) != "RSA") throw key_error("JWK: kty must be \"RSA\"");
-    if (!jwk.contains("d")) throw key_error("JWK: this is a public key (no \"d\"); the private key is needed");
+    if (!jwk.contains("d"))
+        throw key_error("JWK: this is a public key (no \"d\"); the private key is needed");
 
     struct component {
         char const* jwk_name;
@@ -119,7 +122,8 @@ private_key key_from_pem(std::string_view text) {
     if (!bio) throw key_error("PEM: out of memory");
     auto free_bio = scope_exit([&] { BIO_free(bio); });
     // A null password callback with an empty passphrase: encrypted keys fail instead of prompting.
-    EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio, nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
+    EVP_PKEY* raw = PEM_read_bio_PrivateKey(
+        bio, nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
     if (!raw) {
         ERR_clear_error();
         throw key_error("PEM: not an unencrypted private key (PKCS#1 or PKCS#8)");
@@ -130,7 +134,8 @@ private_key key_from_pem(std::string_view text) {
 void require_rsa_2048(private_key const& key) {
     if (!EVP_PKEY_is_a(key.get(), "RSA")) throw key_error("key is not an RSA key (RS256 needs RSA)");
     if (EVP_PKEY_get_bits(key.get()) < min_rsa_bits)
-        throw key_error("RSA key has " + std::to_string(EVP_PKEY_get_bits(key.get())) + " bits; at least 2048 needed");
+        throw key_error("RSA key has " + std::to_string(EVP_PKEY_get_bits(key.get())) +
+                        " bits; at least 2048 needed");
 }
 
 }  // namespace

@@ -19,8 +19,8 @@ std::string join_scopes(std::vector<std::string> const& scopes) {
 
 class service_account_source final : public token_source {
 public:
-    service_account_source(ssl::context& tls, config::credential const& c, private_key key, std::chrono::seconds life,
-                           net_tls::exchange_limits limits)
+    service_account_source(ssl::context& tls, config::credential const& c, private_key key,
+                           std::chrono::seconds life, net_tls::exchange_limits limits)
         : tls_(tls),
           name_(c.name),
           account_id_(c.account_id),
@@ -72,7 +72,8 @@ public:
         token_request request{name_, endpoint_, {}, std::nullopt, scopes};
         if (method_ == config::client_auth_method::basic) {
             request.authorization = basic_authorization(client_id_, secret_.reveal());
-            request.form = secret(form_body({{"grant_type", "client_credentials"}, {"scope", join_scopes(scopes)}}));
+            request.form =
+                secret(form_body({{"grant_type", "client_credentials"}, {"scope", join_scopes(scopes)}}));
         } else {
             request.form = secret(form_body({{"grant_type", "client_credentials"},
                                              {"client_id", client_id_},
@@ -101,13 +102,17 @@ secret basic_authorization(std::string_view client_id, std::string_view client_s
     return secret("Basic " + base64_encode(pair.reveal()));
 }
 
-std::unique_ptr<token_source> make_service_account_source(ssl::context& tls, config::credential const& credential,
-                                                          private_key key, std::chrono::seconds assertion_lifetime,
+std::unique_ptr<token_source> make_service_account_source(ssl::context& tls,
+                                                          config::credential const& credential,
+                                                          private_key key,
+                                                          std::chrono::seconds assertion_lifetime,
                                                           net_tls::exchange_limits limits) {
-    return std::make_unique<service_account_source>(tls, credential, std::move(key), assertion_lifetime, limits);
+    return std::make_unique<service_account_source>(tls, credential, std::move(key), assertion_lifetime,
+                                                    limits);
 }
 
-std::unique_ptr<token_source> make_client_credentials_source(ssl::context& tls, config::credential const& credential,
+std::unique_ptr<token_source> make_client_credentials_source(ssl::context& tls,
+                                                             config::credential const& credential,
                                                              net_tls::exchange_limits limits) {
     return std::make_unique<client_credentials_source>(tls, credential, limits);
 }

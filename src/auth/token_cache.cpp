@@ -34,7 +34,8 @@ milliseconds until(boot_clock::time_point t) {
 
 }  // namespace
 
-std::chrono::milliseconds refresh_margin(std::chrono::seconds lifetime, config::token_settings const& settings) {
+std::chrono::milliseconds refresh_margin(std::chrono::seconds lifetime,
+                                         config::token_settings const& settings) {
     auto const fraction = milliseconds(static_cast<std::int64_t>(
         static_cast<double>(duration_cast<milliseconds>(lifetime).count()) * settings.refresh_fraction));
     auto const margin = std::max(fraction, duration_cast<milliseconds>(settings.refresh_min_margin));
@@ -66,7 +67,7 @@ struct token_cache::state {
     bool running = false;
     bool stopped = false;
     bool fetching = false;
-    std::uint64_t generation = 0;  // completed fetches
+    std::uint64_t generation = 0;                        // completed fetches
     std::optional<boot_clock::time_point> next_attempt;  // nullopt: as soon as possible
     std::optional<boot_clock::time_point> last_failure;
     milliseconds backoff;
@@ -141,8 +142,9 @@ net::awaitable<grant_result> token_cache::acquire() {
             token_error e = error_or();
             if (s.fetching || !s.last_error) {
                 e.error = "no_token";
-                e.description = "the token endpoint did not answer within " + std::to_string(s.max_wait.count()) +
-                                " ms" + (s.last_error ? "; last error: " + s.last_error->description : "");
+                e.description = "the token endpoint did not answer within " +
+                                std::to_string(s.max_wait.count()) + " ms" +
+                                (s.last_error ? "; last error: " + s.last_error->description : "");
             }
             co_return e;
         }
@@ -153,8 +155,8 @@ net::awaitable<grant_result> token_cache::acquire() {
 void token_cache::reject(std::shared_ptr<access_token const> const& token) {
     auto& s = *state_;
     if (!token || s.token != token) return;  // already replaced: the new one may be fine
-    SPDLOG_INFO("token for {} [{}] was refused by the tenant; fetching a new one", s.source->credential_name(),
-                scope_text(s.scopes));
+    SPDLOG_INFO("token for {} [{}] was refused by the tenant; fetching a new one",
+                s.source->credential_name(), scope_text(s.scopes));
     s.token.reset();
     s.headers.reset();
     request_fetch_soon();
@@ -167,10 +169,10 @@ auth_status token_cache::status() const {
     st.scopes = s.scopes;
     if (s.token) st.expires_at = s.token->expires_at;
     bool const valid = s.valid_now();
-    st.current = valid                      ? auth_status::state::valid
-                 : s.consecutive_failures   ? auth_status::state::failing
-                 : s.ever_had_token         ? auth_status::state::expired
-                                            : auth_status::state::cold;
+    st.current = valid                    ? auth_status::state::valid
+                 : s.consecutive_failures ? auth_status::state::failing
+                 : s.ever_had_token       ? auth_status::state::expired
+                                          : auth_status::state::cold;
     st.fetches_ok = s.fetches_ok;
     st.fetches_failed = s.fetches_failed;
     st.consecutive_failures = s.consecutive_failures;
@@ -215,12 +217,14 @@ net::awaitable<void> token_cache::refresh_loop() {
         if (result) {
             auto token = std::make_shared<access_token>(std::move(*result));
             auto headers = std::make_shared<injected_headers>();
-            headers->fields.emplace_back("Authorization", secret("Bearer " + std::string(token->value.reveal())));
+            headers->fields.emplace_back("Authorization",
+                                         secret("Bearer " + std::string(token->value.reveal())));
             auto const margin = refresh_margin(token->lifetime, s.settings);
-            auto const jitter = milliseconds(static_cast<std::int64_t>(static_cast<double>(margin.count()) / 10 * unit_random()));
+            auto const jitter = milliseconds(
+                static_cast<std::int64_t>(static_cast<double>(margin.count()) / 10 * unit_random()));
             s.next_attempt = token->expires_at - margin - jitter;
-            SPDLOG_INFO("token for {} [{}] obtained; valid {} s, refresh in {} s", s.source->credential_name(),
-                        scope_text(s.scopes), token->lifetime.count(),
+            SPDLOG_INFO("token for {} [{}] obtained; valid {} s, refresh in {} s",
+                        s.source->credential_name(), scope_text(s.scopes), token->lifetime.count(),
                         duration_cast<std::chrono::seconds>(until(*s.next_attempt)).count());
             s.token = std::move(token);
             s.headers = std::move(headers);
@@ -241,9 +245,9 @@ net::awaitable<void> token_cache::refresh_loop() {
             ++s.fetches_failed;
             ++s.consecutive_failures;
             s.last_error = result.error();
-            SPDLOG_WARN("token for {} [{}] failed: {} (HTTP {}): {}; retry in {} ms", s.source->credential_name(),
-                        scope_text(s.scopes), result.error().error, result.error().http_status,
-                        result.error().description, delay.count());
+            SPDLOG_WARN("token for {} [{}] failed: {} (HTTP {}): {}; retry in {} ms",
+                        s.source->credential_name(), scope_text(s.scopes), result.error().error,
+                        result.error().http_status, result.error().description, delay.count());
             event.error = result.error();
         }
         event.next_attempt_in = until(*s.next_attempt);

@@ -27,12 +27,14 @@ struct fetch_event {
 
 // How long before expiry a token of `lifetime` is refreshed (before jitter): the larger of
 // refresh_fraction × lifetime and refresh_min_margin, but never more than half the lifetime.
-std::chrono::milliseconds refresh_margin(std::chrono::seconds lifetime, config::token_settings const& settings);
+std::chrono::milliseconds refresh_margin(std::chrono::seconds lifetime,
+                                         config::token_settings const& settings);
 
 class token_cache final : public authenticator, public std::enable_shared_from_this<token_cache> {
 public:
-    token_cache(net::any_io_executor ex, std::unique_ptr<token_source> source, std::vector<std::string> scopes,
-                config::token_settings settings, std::chrono::milliseconds max_wait);
+    token_cache(net::any_io_executor ex, std::unique_ptr<token_source> source,
+                std::vector<std::string> scopes, config::token_settings settings,
+                std::chrono::milliseconds max_wait);
     ~token_cache() override;
 
     net::awaitable<grant_result> acquire() override;

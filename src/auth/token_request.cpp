@@ -1,8 +1,8 @@
 #include "auth/token_request.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 #include <boost/throw_exception.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -11,8 +11,10 @@
 namespace aic::auth {
 namespace {
 
-token_error make_error(token_request const& request, unsigned status, std::string error, std::string description) {
-    return token_error{request.credential, request.endpoint.text(), status, std::move(error), std::move(description)};
+token_error make_error(token_request const& request, unsigned status, std::string error,
+                       std::string description) {
+    return token_error{request.credential, request.endpoint.text(), status, std::move(error),
+                       std::move(description)};
 }
 
 std::string string_member(boost::json::object const& o, char const* name) {
@@ -47,25 +49,32 @@ token_result parse_token_response(token_request const& request, unsigned status,
         if (object && object->contains("error"))
             return make_error(request, status, string_member(*object, "error"),
                               string_member(*object, "error_description"));
-        return make_error(request, status, "http_" + std::to_string(status),
-                          "the token endpoint answered HTTP " + std::to_string(status) + " without an OAuth error");
+        return make_error(
+            request, status, "http_" + std::to_string(status),
+            "the token endpoint answered HTTP " + std::to_string(status) + " without an OAuth error");
     }
-    if (!object) return make_error(request, status, "malformed_response", "the token endpoint's answer is not JSON");
+    if (!object)
+        return make_error(request, status, "malformed_response", "the token endpoint's answer is not JSON");
 
     // The body holds the token: describe what is wrong with it, never quote it.
     auto const* token = object->if_contains("access_token");
     if (!token || !token->is_string() || token->as_string().empty())
-        return make_error(request, status, "malformed_response", "no access_token in the token endpoint's answer");
+        return make_error(request, status, "malformed_response",
+                          "no access_token in the token endpoint's answer");
     auto const type = string_member(*object, "token_type");
     if (!type.empty() && !is_bearer(type))
         return make_error(request, status, "malformed_response", "token_type is " + type + ", not Bearer");
     auto const* expires = object->if_contains("expires_in");
     std::int64_t lifetime = 0;
-    if (expires && expires->is_int64()) lifetime = expires->as_int64();
-    else if (expires && expires->is_uint64()) lifetime = static_cast<std::int64_t>(expires->as_uint64());
-    else if (expires && expires->is_double()) lifetime = static_cast<std::int64_t>(expires->as_double());
+    if (expires && expires->is_int64())
+        lifetime = expires->as_int64();
+    else if (expires && expires->is_uint64())
+        lifetime = static_cast<std::int64_t>(expires->as_uint64());
+    else if (expires && expires->is_double())
+        lifetime = static_cast<std::int64_t>(expires->as_double());
     if (lifetime <= 0)
-        return make_error(request, status, "malformed_response", "expires_in missing or not a positive number");
+        return make_error(request, status, "malformed_response",
+                          "expires_in missing or not a positive number");
 
     access_token result;
     result.value = secret(std::string(token->as_string()));
@@ -76,7 +85,8 @@ token_result parse_token_response(token_request const& request, unsigned status,
     return result;
 }
 
-net::awaitable<token_result> request_token(ssl::context& tls, token_request request, net_tls::exchange_limits limits) {
+net::awaitable<token_result> request_token(ssl::context& tls, token_request request,
+                                           net_tls::exchange_limits limits) {
     http::request<http::string_body> req{http::verb::post, request.endpoint.path, 11};
     req.set(http::field::content_type, "application/x-www-form-urlencoded");
     req.set(http::field::accept, "application/json");

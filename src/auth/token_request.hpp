@@ -15,14 +15,15 @@
 namespace aic::auth {
 
 struct token_request {
-    std::string credential;                 // for errors and logs
+    std::string credential;  // for errors and logs
     https_url endpoint;
-    secret form;                            // the body; holds the assertion or the client secret
-    std::optional<secret> authorization;    // "Basic …" for client_secret_basic
-    std::vector<std::string> scopes;        // requested, sorted: the granted set when none is echoed
+    secret form;                          // the body; holds the assertion or the client secret
+    std::optional<secret> authorization;  // "Basic …" for client_secret_basic
+    std::vector<std::string> scopes;      // requested, sorted: the granted set when none is echoed
 };
 
-net::awaitable<token_result> request_token(ssl::context& tls, token_request request, net_tls::exchange_limits limits);
+net::awaitable<token_result> request_token(ssl::context& tls, token_request request,
+                                           net_tls::exchange_limits limits);
 
 // Exposed for tests: interprets one HTTP answer of a token endpoint.
 token_result parse_token_response(token_request const& request, unsigned status, std::string_view body,

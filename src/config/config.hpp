@@ -21,12 +21,12 @@ using std::chrono::seconds;
 struct listen_address {
     enum class kind { tcp, unix_socket };
     kind type = kind::tcp;
-    std::string host;             // tcp: IPv4/IPv6 literal or name, without brackets
-    std::uint16_t port = 0;       // tcp
-    std::string path;             // unix_socket: filesystem path
-    unsigned mode = 0660;         // unix_socket: file mode
-    std::string group;            // unix_socket: optional owning group
-    std::string text;             // as written in the config, for logs
+    std::string host;        // tcp: IPv4/IPv6 literal or name, without brackets
+    std::uint16_t port = 0;  // tcp
+    std::string path;        // unix_socket: filesystem path
+    unsigned mode = 0660;    // unix_socket: file mode
+    std::string group;       // unix_socket: optional owning group
+    std::string text;        // as written in the config, for logs
 };
 
 struct tls_settings {
@@ -42,8 +42,8 @@ struct credential {
 
     // service_account
     std::string account_id;
-    std::string key_file;       // resolved path (after $CREDENTIALS_DIRECTORY)
-    secret key_material;        // the file's text: a JWK JSON document or a PEM private key
+    std::string key_file;  // resolved path (after $CREDENTIALS_DIRECTORY)
+    secret key_material;   // the file's text: a JWK JSON document or a PEM private key
 
     // client_credentials
     std::string client_id;
@@ -64,25 +64,25 @@ struct credential {
 };
 
 struct route {
-    std::string prefix;                 // "/openidm": no trailing '/', matched on segment boundary
-    std::string credential;             // name of a credential
-    std::vector<std::string> scopes;    // sorted, unique; empty for api_key routes
+    std::string prefix;               // "/openidm": no trailing '/', matched on segment boundary
+    std::string credential;           // name of a credential
+    std::vector<std::string> scopes;  // sorted, unique; empty for api_key routes
     std::vector<std::pair<std::string, std::string>> headers;  // fixed extra request headers
-    std::vector<std::string> methods;   // allow-list (upper case); empty = all methods
-    std::optional<https_url> upstream;  // overrides the tenant for this route
+    std::vector<std::string> methods;                          // allow-list (upper case); empty = all methods
+    std::optional<https_url> upstream;                         // overrides the tenant for this route
 };
 
 struct timeouts {
-    milliseconds connect{5000};            // upstream TCP connect
-    milliseconds tls_handshake{5000};      // upstream TLS handshake
-    milliseconds upstream_response{60000}; // upstream response head after the request was sent
-    milliseconds token_request{10000};     // one whole token-endpoint exchange
-    milliseconds token_wait{10000};        // how long a request waits for a token, then 503
-    milliseconds header_read{10000};       // client request head (slowloris bound)
-    milliseconds idle{60000};              // client keep-alive idle
-    milliseconds body_io{60000};           // no progress on a body for this long ends the exchange
-    milliseconds drain{10000};             // SIGTERM: in-flight requests get this long
-    milliseconds upstream_idle{30000};     // pooled upstream connections idle out after this
+    milliseconds connect{5000};             // upstream TCP connect
+    milliseconds tls_handshake{5000};       // upstream TLS handshake
+    milliseconds upstream_response{60000};  // upstream response head after the request was sent
+    milliseconds token_request{10000};      // one whole token-endpoint exchange
+    milliseconds token_wait{10000};         // how long a request waits for a token, then 503
+    milliseconds header_read{10000};        // client request head (slowloris bound)
+    milliseconds idle{60000};               // client keep-alive idle
+    milliseconds body_io{60000};            // no progress on a body for this long ends the exchange
+    milliseconds drain{10000};              // SIGTERM: in-flight requests get this long
+    milliseconds upstream_idle{30000};      // pooled upstream connections idle out after this
 };
 
 struct limits {
@@ -90,17 +90,17 @@ struct limits {
     std::uint64_t max_body_bytes = 0;            // 0 = unlimited (streamed); more -> 413
     std::uint32_t max_connections = 1024;        // concurrent client connections
     std::uint32_t max_requests_per_connection = 10000;
-    std::uint32_t replay_body_bytes = 64 * 1024; // bodies up to this are kept for a 401 replay
-    std::uint32_t upstream_pool_size = 32;       // idle upstream connections kept per upstream
-    std::uint32_t buffer_bytes = 64 * 1024;      // body relay buffer per direction
+    std::uint32_t replay_body_bytes = 64 * 1024;  // bodies up to this are kept for a 401 replay
+    std::uint32_t upstream_pool_size = 32;        // idle upstream connections kept per upstream
+    std::uint32_t buffer_bytes = 64 * 1024;       // body relay buffer per direction
 };
 
 struct token_settings {
-    double refresh_fraction = 0.25;       // refresh when this fraction of the lifetime remains ...
-    seconds refresh_min_margin{60};       // ... or this long, whichever is larger (capped at 1/2)
-    milliseconds backoff_initial{1000};   // failed fetch: retry after this, doubling ...
-    milliseconds backoff_max{60000};      // ... up to this
-    seconds assertion_lifetime{180};      // JWT exp = now + this (AM refuses > 30 min)
+    double refresh_fraction = 0.25;      // refresh when this fraction of the lifetime remains ...
+    seconds refresh_min_margin{60};      // ... or this long, whichever is larger (capped at 1/2)
+    milliseconds backoff_initial{1000};  // failed fetch: retry after this, doubling ...
+    milliseconds backoff_max{60000};     // ... up to this
+    seconds assertion_lifetime{180};     // JWT exp = now + this (AM refuses > 30 min)
 };
 
 struct security {
@@ -108,9 +108,9 @@ struct security {
     std::vector<std::string> allowed_hosts{"localhost", "127.0.0.1", "[::1]"};
     std::vector<std::string> allowed_origins;  // exact Origin values; empty = any Origin refused
     std::optional<std::pair<std::string, std::string>> required_header;  // e.g. X-AIC-Proxy: 1
-    bool refuse_forwarded = false;    // refuse requests carrying X-Forwarded-For
-    bool read_only = false;           // only GET, HEAD, OPTIONS
-    std::string client_key_file;      // X-Proxy-Key must equal this file's content (trimmed)
+    bool refuse_forwarded = false;  // refuse requests carrying X-Forwarded-For
+    bool read_only = false;         // only GET, HEAD, OPTIONS
+    std::string client_key_file;    // X-Proxy-Key must equal this file's content (trimmed)
     secret client_key;
 };
 
@@ -126,8 +126,8 @@ struct config {
     https_url tenant;
     tls_settings tls;
     std::map<std::string, credential> credentials;
-    std::vector<route> routes;           // built-in AIC table when the file has no "routes"
-    bool builtin_routes = false;         // true when `routes` came from the built-in table
+    std::vector<route> routes;    // built-in AIC table when the file has no "routes"
+    bool builtin_routes = false;  // true when `routes` came from the built-in table
     // Qualified: a member may not share its unqualified type's name ([basic.scope.class]).
     aic::config::timeouts timeouts;
     aic::config::limits limits;
@@ -135,7 +135,7 @@ struct config {
     aic::config::security security;
     logging_settings logging;
     unsigned threads = 1;
-    std::string source;                  // the file it came from, or "environment"
+    std::string source;  // the file it came from, or "environment"
 };
 
 }  // namespace aic::config

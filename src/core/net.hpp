@@ -25,7 +25,7 @@ template <class T>
 using result = boost::system::result<T>;
 
 // Boost 1.81 has no default completion token: always pass one of these.
-inline constexpr auto use_throw = net::use_awaitable;                 // failure = exception
+inline constexpr auto use_throw = net::use_awaitable;                   // failure = exception
 inline constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);  // failure = [ec, ...]
 
 }  // namespace aic

@@ -17,11 +17,18 @@ public:
     secret(secret const& other) : value_(other.value_) {}
     secret(secret&& other) noexcept : value_(std::move(other.value_)) { other.wipe(); }
     secret& operator=(secret const& other) {
-        if (this != &other) { wipe(); value_ = other.value_; }
+        if (this != &other) {
+            wipe();
+            value_ = other.value_;
+        }
         return *this;
     }
     secret& operator=(secret&& other) noexcept {
-        if (this != &other) { wipe(); value_ = std::move(other.value_); other.wipe(); }
+        if (this != &other) {
+            wipe();
+            value_ = std::move(other.value_);
+            other.wipe();
+        }
         return *this;
     }
     ~secret() { wipe(); }

@@ -8,7 +8,9 @@
 namespace aic {
 namespace {
 
-bool is_ipv6_literal(std::string_view host) { return host.find(':') != std::string_view::npos; }
+bool is_ipv6_literal(std::string_view host) {
+    return host.find(':') != std::string_view::npos;
+}
 
 std::string bracketed(std::string_view host) {
     return is_ipv6_literal(host) ? "[" + std::string{host} + "]" : std::string{host};
@@ -26,7 +28,9 @@ std::string https_url::with_explicit_port() const {
     return "https://" + bracketed(host) + ":" + std::to_string(port) + (path.empty() ? "/" : path);
 }
 
-std::string https_url::text() const { return "https://" + authority() + (path.empty() ? "/" : path); }
+std::string https_url::text() const {
+    return "https://" + authority() + (path.empty() ? "/" : path);
+}
 
 result<https_url> parse_https_url(std::string_view text) {
     constexpr std::string_view scheme = "https://";

@@ -10,9 +10,9 @@
 namespace aic {
 
 struct https_url {
-    std::string host;    // a DNS name, an IPv4 literal, or an IPv6 literal without brackets
+    std::string host;  // a DNS name, an IPv4 literal, or an IPv6 literal without brackets
     std::uint16_t port = 443;
-    std::string path;    // starts with '/', may be "/" ; never includes a query
+    std::string path;  // starts with '/', may be "/" ; never includes a query
 
     // "host" or "[v6]" followed by ":port" only when the port is not 443 (the Host header form).
     std::string authority() const;

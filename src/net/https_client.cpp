@@ -1,9 +1,9 @@
 // One bounded HTTPS exchange: a fresh verified connection, one request, one string response.
 #include "net/https_client.hpp"
 
+#include <openssl/crypto.h>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/throw_exception.hpp>
-#include <openssl/crypto.h>
 
 #include <stdexcept>
 
@@ -21,8 +21,8 @@ char const* kind_of(connect_phase phase) {
     return "connect";
 }
 
-net::awaitable<exchange_result> exchange(ssl::context& ctx, https_url target, http::request<http::string_body> req,
-                                         exchange_limits limits) {
+net::awaitable<exchange_result> exchange(ssl::context& ctx, https_url target,
+                                         http::request<http::string_body> req, exchange_limits limits) {
     auto connected = co_await connect_tls(ctx, target, limits.connect);
     if (!connected) {
         auto const& f = connected.error();
@@ -65,8 +65,8 @@ net::awaitable<exchange_result> https_exchange(ssl::context& ctx, https_url targ
     net::steady_timer deadline(ex, limits.total);
     std::string const where = target.host + ":" + std::to_string(target.port);
     // Whichever finishes first wins; the loser is cancelled (the exchange's sockets close).
-    auto outcome = co_await (exchange(ctx, std::move(target), std::move(req), limits) ||
-                             deadline.async_wait(use_throw));
+    auto outcome =
+        co_await (exchange(ctx, std::move(target), std::move(req), limits) || deadline.async_wait(use_throw));
     if (outcome.index() == 1)
         co_return exchange_failure{"timeout", "no complete answer from " + where + " within " +
                                                   std::to_string(limits.total.count()) + " ms"};

@@ -14,8 +14,8 @@ namespace aic::net_tls {
 
 struct exchange_limits {
     connect_timeouts connect;
-    std::chrono::milliseconds total{10000};     // the whole exchange, connect included
-    std::size_t max_response_bytes = 1 << 20;   // body limit
+    std::chrono::milliseconds total{10000};    // the whole exchange, connect included
+    std::size_t max_response_bytes = 1 << 20;  // body limit
 };
 
 struct exchange_failure {
@@ -26,8 +26,8 @@ struct exchange_failure {
 using string_response = http::response<http::string_body>;
 
 // Sends `req` (target, method, body, content headers set by the caller; Host is set here).
-net::awaitable<boost::system::result<string_response, exchange_failure>>
-https_exchange(ssl::context& ctx, https_url target, http::request<http::string_body> req, exchange_limits limits);
+net::awaitable<boost::system::result<string_response, exchange_failure>> https_exchange(
+    ssl::context& ctx, https_url target, http::request<http::string_body> req, exchange_limits limits);
 
 [[noreturn]] void throw_exception_from_error(exchange_failure const& e, boost::source_location const& loc);
 

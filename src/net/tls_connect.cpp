@@ -3,10 +3,10 @@
 
 #include "core/error.hpp"
 
-#include <boost/asio/ip/address.hpp>
-#include <boost/throw_exception.hpp>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <boost/asio/ip/address.hpp>
+#include <boost/throw_exception.hpp>
 
 #include <stdexcept>
 
@@ -34,7 +34,8 @@ bool set_peer_name(SSL* ssl, std::string const& host) {
 std::string handshake_detail(tls_stream& stream, https_url const& target, error_code ec) {
     std::string detail = "TLS handshake with " + target.host + ":" + std::to_string(target.port) + ": ";
     long const verify = SSL_get_verify_result(stream.native_handle());
-    if (verify != X509_V_OK) return detail + "certificate verify failed (" + X509_verify_cert_error_string(verify) + ")";
+    if (verify != X509_V_OK)
+        return detail + "certificate verify failed (" + X509_verify_cert_error_string(verify) + ")";
     if (ec == beast::error::timeout) return detail + "timed out";
     return detail + ec.message();
 }
@@ -51,7 +52,8 @@ net::awaitable<connect_result> connect_tls(ssl::context& ctx, https_url target, 
     resolve_deadline.async_wait([&resolver](error_code ec) {
         if (!ec) resolver.cancel();
     });
-    auto [rec, endpoints] = co_await resolver.async_resolve(target.host, std::to_string(target.port), use_nothrow);
+    auto [rec, endpoints] =
+        co_await resolver.async_resolve(target.host, std::to_string(target.port), use_nothrow);
     resolve_deadline.cancel();
     if (rec) co_return failure(connect_phase::resolve, rec, "cannot resolve " + where + ": " + rec.message());
 
@@ -66,7 +68,8 @@ net::awaitable<connect_result> connect_tls(ssl::context& ctx, https_url target, 
     tcp_layer.socket().set_option(tcp::no_delay(true));
 
     if (!set_peer_name(stream->native_handle(), target.host))
-        co_return failure(connect_phase::handshake, make_error_code(errc::bad_url), "invalid TLS peer name " + target.host);
+        co_return failure(connect_phase::handshake, make_error_code(errc::bad_url),
+                          "invalid TLS peer name " + target.host);
     tcp_layer.expires_after(timeouts.handshake);
     auto [hec] = co_await stream->async_handshake(ssl::stream_base::client, use_nothrow);
     if (hec) co_return failure(connect_phase::handshake, hec, handshake_detail(*stream, target, hec));

@@ -28,8 +28,8 @@ struct connect_failure {
 };
 
 // Never throws for I/O. The stream is ready for HTTP when returned.
-net::awaitable<boost::system::result<std::unique_ptr<tls_stream>, connect_failure>>
-connect_tls(ssl::context& ctx, https_url target, connect_timeouts timeouts);
+net::awaitable<boost::system::result<std::unique_ptr<tls_stream>, connect_failure>> connect_tls(
+    ssl::context& ctx, https_url target, connect_timeouts timeouts);
 
 }  // namespace aic::net_tls
 

@@ -18,7 +18,8 @@ std::shared_ptr<ssl::context> make_client_context(config::tls_settings const& se
         if (ec) throw std::runtime_error("tls: cannot load the system CA store: " + ec.message());
     } else {
         ctx->load_verify_file(settings.ca_file, ec);
-        if (ec) throw std::runtime_error("tls.ca_file: cannot load " + settings.ca_file + ": " + ec.message());
+        if (ec)
+            throw std::runtime_error("tls.ca_file: cannot load " + settings.ca_file + ": " + ec.message());
     }
     // Session resumption makes reconnects to the tenant cheaper; the cache is per context.
     SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_CLIENT);

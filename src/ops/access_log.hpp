@@ -10,8 +10,8 @@ namespace aic::ops {
 struct access_record {
     std::string_view request_id;
     std::string_view method;
-    std::string_view path;       // without the query
-    std::string_view route;      // prefix, or "-" when none
+    std::string_view path;   // without the query
+    std::string_view route;  // prefix, or "-" when none
     unsigned status = 0;
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;

@@ -14,8 +14,8 @@ namespace aic::ops {
 // A point-in-time view of one credential's token, supplied by the app when rendering.
 struct token_gauge {
     std::string credential;
-    std::string scopes;                 // space-separated
-    double seconds_to_expiry = 0;       // <= 0 when no valid token
+    std::string scopes;            // space-separated
+    double seconds_to_expiry = 0;  // <= 0 when no valid token
     std::uint64_t fetches_ok = 0;
     std::uint64_t fetches_failed = 0;
     std::uint64_t consecutive_failures = 0;
