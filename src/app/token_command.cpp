@@ -70,13 +70,7 @@ int print_token(config::config const& cfg, token_request const& request, std::os
 
     if (!outcome || !outcome->has_value()) {
         err << "aic-proxy token: no token for credential " << chosen->credential;
-        if (outcome) {
-            auto const& e = outcome->error();
-            err << " from " << e.endpoint << ": ";
-            if (e.http_status != 0) err << "HTTP " << e.http_status << ' ';
-            err << e.error;
-            if (!e.description.empty()) err << " (" << e.description << ')';
-        }
+        if (outcome) err << ' ' << auth::describe_failure(outcome->error());
         err << '\n';
         return 1;
     }

@@ -33,6 +33,10 @@ struct token_error {
 
 [[noreturn]] void throw_exception_from_error(token_error const& e, boost::source_location const& loc);
 
+// "from <endpoint>: [HTTP <status> ]<error>[ (<description>)]": where a fetch failed and why, for
+// the 503 detail and the token command's stderr (never secret material: see token_error).
+std::string describe_failure(token_error const& e);
+
 // Header fields a route adds to each upstream request ("Authorization: Bearer …", or the log
 // API's X-API-Key/X-API-Secret). Built once per token, shared by every request that uses it.
 struct injected_headers {

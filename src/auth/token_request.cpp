@@ -109,6 +109,14 @@ net::awaitable<token_result> request_token(ssl::context& tls, token_request requ
 
 namespace aic::auth {
 
+std::string describe_failure(token_error const& e) {
+    std::string d = "from " + e.endpoint + ": ";
+    if (e.http_status != 0) d += "HTTP " + std::to_string(e.http_status) + ' ';
+    d += e.error.empty() ? std::string{"error"} : e.error;
+    if (!e.description.empty()) d += " (" + e.description + ')';
+    return d;
+}
+
 void throw_exception_from_error(token_error const& e, boost::source_location const& loc) {
     boost::throw_exception(std::runtime_error(e.credential + ": " + e.error + ": " + e.description), loc);
 }

@@ -133,6 +133,13 @@ private:
     bool first_ = true;
 };
 
+// Every token series is keyed by the cache it describes: (credential, scope set).
+sample token_sample(std::string& out, std::string_view name, token_gauge const& t) {
+    sample s{out, name};
+    s.label("credential", t.credential).label("scopes", t.scopes);
+    return s;
+}
+
 }  // namespace
 
 struct metrics_registry::impl {
@@ -280,14 +287,8 @@ std::string metrics_registry::render(std::vector<token_gauge> const& tokens) con
     append_header(out, "aic_proxy_token_fetches_total", "counter",
                   "Token endpoint exchanges, by credential, scope set and result.");
     for (auto const& t : tokens) {
-        sample(out, "aic_proxy_token_fetches_total")
-            .label("credential", t.credential)
-            .label("scopes", t.scopes)
-            .label("result", "ok")
-            .value(t.fetches_ok);
-        sample(out, "aic_proxy_token_fetches_total")
-            .label("credential", t.credential)
-            .label("scopes", t.scopes)
+        token_sample(out, "aic_proxy_token_fetches_total", t).label("result", "ok").value(t.fetches_ok);
+        token_sample(out, "aic_proxy_token_fetches_total", t)
             .label("result", "error")
             .value(t.fetches_failed);
     }
@@ -295,28 +296,20 @@ std::string metrics_registry::render(std::vector<token_gauge> const& tokens) con
     append_header(out, "aic_proxy_token_expiry_seconds", "gauge",
                   "Seconds until the cached token expires (0 when there is no valid token).");
     for (auto const& t : tokens) {
-        sample(out, "aic_proxy_token_expiry_seconds")
-            .label("credential", t.credential)
-            .label("scopes", t.scopes)
+        token_sample(out, "aic_proxy_token_expiry_seconds", t)
             .value(t.seconds_to_expiry > 0 ? t.seconds_to_expiry : 0.0);
     }
 
     append_header(out, "aic_proxy_token_refresh_failures_in_a_row", "gauge",
                   "Consecutive failed token fetches since the last success.");
     for (auto const& t : tokens) {
-        sample(out, "aic_proxy_token_refresh_failures_in_a_row")
-            .label("credential", t.credential)
-            .label("scopes", t.scopes)
-            .value(t.consecutive_failures);
+        token_sample(out, "aic_proxy_token_refresh_failures_in_a_row", t).value(t.consecutive_failures);
     }
 
     append_header(out, "aic_proxy_token_waits_total", "counter",
                   "Requests that had to wait for a token fetch.");
     for (auto const& t : tokens) {
-        sample(out, "aic_proxy_token_waits_total")
-            .label("credential", t.credential)
-            .label("scopes", t.scopes)
-            .value(t.requests_waited);
+        token_sample(out, "aic_proxy_token_waits_total", t).value(t.requests_waited);
     }
     return out;
 }

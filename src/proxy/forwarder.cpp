@@ -30,11 +30,7 @@ bool wants_continue(http::request_header<> const& h) {
 }
 
 std::string describe(auth::token_error const& e) {
-    std::string d = "no token for credential \"" + e.credential + "\" from " + e.endpoint + ": ";
-    if (e.http_status != 0) d += "HTTP " + std::to_string(e.http_status) + ' ';
-    d += e.error.empty() ? std::string{"error"} : e.error;
-    if (!e.description.empty()) d += " (" + e.description + ')';
-    return d;
+    return "no token for credential \"" + e.credential + "\" " + auth::describe_failure(e);
 }
 
 // How a connection the upstream closed while it sat in the pool shows up on first use.
