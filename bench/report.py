@@ -24,7 +24,7 @@ def to_ms(text):
 
 
 def parse_wrk(text):
-    r = {"rps": None, "p50": None, "p99": None, "bytes_s": None, "requests": 0, "non2xx": 0, "sockerr": 0, "upconns": None}
+    r = {"rps": None, "p50": None, "p99": None, "bytes_s": None, "requests": 0, "non2xx": 0, "sockerr": 0, "upconns": None, "cpu_ms": None}
     if m := re.search(r"Requests/sec:\s+([\d.]+)", text):
         r["rps"] = float(m.group(1))
     if m := re.search(r"Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", text):
@@ -41,7 +41,17 @@ def parse_wrk(text):
         r["sockerr"] = sum(int(g) for g in m.groups())
     if m := re.search(r"upstream connections opened: (-?\d+)", text):
         r["upconns"] = int(m.group(1))
+    if m := re.search(r"proxy cpu ms: (\d+)", text):
+        r["cpu_ms"] = int(m.group(1))
     return r
+
+
+def cpu_us_per_request(rs):
+    """CPU time the proxy process spent per answered request, summed over the runs."""
+    runs = [r for r in rs if r["cpu_ms"] is not None and r["requests"]]
+    if not runs:
+        return None
+    return 1000.0 * sum(r["cpu_ms"] for r in runs) / sum(r["requests"] for r in runs)
 
 
 def clean(by_target):
@@ -110,31 +120,33 @@ def main():
     w("- client, proxies and upstream share the same cores: compare targets with each other, not with other machines.\n")
 
     w("## Throughput and latency (median over rounds)\n")
-    w("| phase | target | req/s | p50 | p99 | transfer/s | requests | non-2xx | socket errors | upstream conns opened |")
-    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    w("| phase | target | req/s | p50 | p99 | transfer/s | requests | non-2xx | socket errors | upstream conns opened | proxy CPU µs/request |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     summary = {}
     for phase, title in phases:
         for key, name in TARGETS:
             rs = [r for _, r in runs[phase].get(key, [])]
             if not rs:
-                w(f"| {title} | {name} | n/a | n/a | n/a | n/a | | | | |")
+                w(f"| {title} | {name} | n/a | n/a | n/a | n/a | | | | | |")
                 continue
             s = {k: med([r[k] for r in rs]) for k in ("rps", "p50", "p99", "bytes_s")}
+            s["cpu"] = cpu_us_per_request(rs)
             summary[(phase, key)] = s
             w(f"| {title} | {name} | {fmt(s['rps'])} | {fmt_ms(s['p50'])} | {fmt_ms(s['p99'])} | "
               f"{fmt(s['bytes_s'] and s['bytes_s'] / 1024**2, '{:.1f} MiB/s')} | "
               f"{sum(r['requests'] for r in rs)} | {sum(r['non2xx'] for r in rs)} | {sum(r['sockerr'] for r in rs)} | "
-              f"{fmt(sum(r['upconns'] for r in rs) if all(r['upconns'] is not None for r in rs) else None)} |")
+              f"{fmt(sum(r['upconns'] for r in rs) if all(r['upconns'] is not None for r in rs) else None)} | "
+              f"{fmt(s['cpu'], '{:.1f}')} |")
     w("")
 
     w("## aic-proxy / nginx (goals: req/s ≥ 1.20×, p99 ≤ 1.00×)\n")
-    w("| phase | req/s ratio | p99 ratio | p50 ratio | aic-proxy req/s as % of direct | nginx req/s as % of direct | clean |")
-    w("|---|---:|---:|---:|---:|---:|---|")
+    w("| phase | req/s ratio | p99 ratio | p50 ratio | CPU per request ratio | aic-proxy req/s as % of direct | nginx req/s as % of direct | clean |")
+    w("|---|---:|---:|---:|---:|---:|---:|---|")
     for phase, title in phases:
         a, n, d = summary.get((phase, "aic")), summary.get((phase, "nginx")), summary.get((phase, "direct"))
         g = lambda s, k: s[k] if s else None  # noqa: E731
         w(f"| {title} | {ratio(g(a, 'rps'), g(n, 'rps'))} | {ratio(g(a, 'p99'), g(n, 'p99'))} | "
-          f"{ratio(g(a, 'p50'), g(n, 'p50'))} | {ratio(g(a, 'rps'), g(d, 'rps'), '{:.0%}')} | "
+          f"{ratio(g(a, 'p50'), g(n, 'p50'))} | {ratio(g(a, 'cpu'), g(n, 'cpu'))} | {ratio(g(a, 'rps'), g(d, 'rps'), '{:.0%}')} | "
           f"{ratio(g(n, 'rps'), g(d, 'rps'), '{:.0%}')} | {clean(runs[phase])} |")
     w("")
 

@@ -1,6 +1,10 @@
-// Body relay loops. buffer_body reports a full buffer as http::error::need_buffer, which is
-// progress, not failure; both loops therefore clear it.
+// Body relay loops. Heads arrive as wire text and bodies are framed here (raw bytes, or one chunk
+// per piece), so a small message costs one gathered write and no Beast serializer.
 #include "proxy/body_relay.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
 
 namespace aic::proxy::detail {
 
@@ -9,14 +13,78 @@ namespace {
 // What one read of a streamed body asks for: a full TLS record's plaintext.
 constexpr std::size_t stream_read_bytes = 16 * 1024;
 
-bool is_need_buffer(error_code const& ec) {
-    return ec == http::error::need_buffer;
+// The bytes of one write: an optional head, then at most one body piece (framed as a chunk when
+// the body is chunked), then at most the last chunk. Gathered, so a head and a small body leave
+// in one system call (one TLS record upstream).
+class wire_batch {
+public:
+    void head(std::string_view h) { buffers_[0] = net::buffer(h.data(), h.size()); }
+
+    void piece(char const* data, std::size_t size, bool chunked) {
+        if (size == 0) return;  // an empty chunk would end the body
+        if (chunked) {
+            auto const line =
+                std::to_chars(size_line_.data(), size_line_.data() + size_line_.size() - 2, size, 16);
+            line.ptr[0] = '\r';
+            line.ptr[1] = '\n';
+            buffers_[1] =
+                net::buffer(size_line_.data(), static_cast<std::size_t>(line.ptr + 2 - size_line_.data()));
+            buffers_[3] = net::buffer(crlf);
+        }
+        buffers_[2] = net::buffer(data, size);
+    }
+
+    void last_chunk() { buffers_[4] = net::buffer(last); }
+
+    bool empty() const {
+        return std::all_of(buffers_.begin(), buffers_.end(), [](auto const& b) { return b.size() == 0; });
+    }
+    std::array<net::const_buffer, 5> const& buffers() const { return buffers_; }
+    void clear() { buffers_ = {}; }
+
+private:
+    static constexpr std::string_view crlf = "\r\n";
+    static constexpr std::string_view last = "0\r\n\r\n";
+    std::array<net::const_buffer, 5> buffers_{};
+    std::array<char, 20> size_line_{};
+};
+
+// Writes what `batch` holds within `timeout` and empties it.
+template <class Stream>
+net::awaitable<error_code> flush(Stream& stream, wire_batch& batch, std::chrono::milliseconds timeout) {
+    beast::get_lowest_layer(stream).expires_after(timeout);
+    auto [ec, n] = co_await net::async_write(stream, batch.buffers(), use_nothrow);
+    batch.clear();
+    co_return ec;
 }
 
-void point_body(http::buffer_body::value_type& body, char* data, std::size_t size, bool more) {
-    body.data = size ? data : nullptr;  // a zero-size piece would become an empty chunk
-    body.size = size;
-    body.more = more;
+struct piece_result {
+    error_code ec;
+    std::size_t size = 0;
+};
+
+// Reads the next piece of a body into `buffer`. Bytes already buffered are parsed in place, with no
+// asynchronous operation; only when they run out is the stream read. A piece may be empty (a chunk
+// header alone); buffer_body's need_buffer (the piece filled `buffer`) is progress, not failure.
+template <class Stream, bool isRequest>
+net::awaitable<piece_result> read_piece(Stream& stream, beast::flat_buffer& buffered,
+                                        http::parser<isRequest, http::buffer_body>& parser,
+                                        std::span<char> buffer) {
+    auto& body = parser.get().body();
+    body.data = buffer.data();
+    body.size = buffer.size();
+    auto const got = [&] { return buffer.size() - body.size; };
+    while (buffered.size() > 0) {
+        error_code ec;
+        std::size_t const used = parser.put(buffered.data(), ec);
+        buffered.consume(used);
+        if (ec == http::error::need_buffer || ec == http::error::need_more) ec = {};
+        if (ec || got() > 0 || parser.is_done()) co_return piece_result{ec, got()};
+        if (used == 0) break;
+    }
+    auto [ec, n] = co_await http::async_read_some(stream, buffered, parser, use_nothrow);
+    if (ec == http::error::need_buffer) ec = {};
+    co_return piece_result{ec, got()};
 }
 
 }  // namespace
@@ -31,58 +99,54 @@ void replay_store::keep(char const* p, std::size_t n) {
     data_.append(p, n);
 }
 
-net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream,
-                                          http::request<http::buffer_body>& head, client_stream& client,
-                                          beast::flat_buffer& client_buffer,
+net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::string_view head, bool chunked,
+                                          client_stream& client, beast::flat_buffer& client_buffer,
                                           http::request_parser<http::buffer_body>& client_parser,
                                           replay_store& replay, std::span<char> buffer,
                                           std::chrono::milliseconds body_io, std::uint64_t& bytes_in) {
-    auto& up_layer = beast::get_lowest_layer(upstream);
-    http::request_serializer<http::buffer_body> sr{head};
-    bool const body_pending = !client_parser.is_done();
-    point_body(head.body(), nullptr, 0, body_pending || !replay.data().empty());
-
-    up_layer.expires_after(body_io);
-    if (auto [ec, n] = co_await http::async_write_header(upstream, sr, use_nothrow); ec) {
-        co_return relay_result{relay_status::upstream_failed, ec};
-    }
+    wire_batch batch;
+    batch.head(head);
+    bool ended = !chunked;
 
     // What was kept from an earlier attempt goes first; `replay` is not appended to meanwhile.
     if (!replay.data().empty()) {
-        auto& kept = replay.data();
-        point_body(head.body(), kept.data(), kept.size(), body_pending);
-        up_layer.expires_after(body_io);
-        auto [ec, n] = co_await http::async_write(upstream, sr, use_nothrow);
-        if (ec && !is_need_buffer(ec)) co_return relay_result{relay_status::upstream_failed, ec};
+        batch.piece(replay.data().data(), replay.data().size(), chunked);
+        if (client_parser.is_done() && !ended) {
+            batch.last_chunk();
+            ended = true;
+        }
+        if (auto ec = co_await flush(upstream, batch, body_io))
+            co_return relay_result{relay_status::upstream_failed, ec};
     }
 
-    if (body_pending && client_buffer.capacity() < stream_read_bytes)
+    if (!client_parser.is_done() && client_buffer.capacity() < stream_read_bytes)
         client_buffer.reserve(stream_read_bytes);
     while (!client_parser.is_done()) {
-        auto& in = client_parser.get().body();
-        in.data = buffer.data();
-        in.size = buffer.size();
+        // A body still to come from the client must not hold the head back.
+        if (!batch.empty() && client_buffer.size() == 0) {
+            if (auto ec = co_await flush(upstream, batch, body_io))
+                co_return relay_result{relay_status::upstream_failed, ec};
+        }
         client.expires_after(body_io);
-        auto [rec, rn] = co_await http::async_read_some(client, client_buffer, client_parser, use_nothrow);
-        if (is_need_buffer(rec)) rec = {};
+        auto [rec, got] = co_await read_piece(client, client_buffer, client_parser, buffer);
         if (rec == http::error::body_limit) co_return relay_result{relay_status::body_too_large, rec};
         if (rec) co_return relay_result{relay_status::client_failed, rec};
-        std::size_t const got = buffer.size() - in.size;
         bytes_in += got;
         replay.keep(buffer.data(), got);
-        bool const more = !client_parser.is_done();
-        if (got == 0 && more) continue;
-        point_body(head.body(), buffer.data(), got, more);
-        up_layer.expires_after(body_io);
-        auto [wec, wn] = co_await http::async_write(upstream, sr, use_nothrow);
-        if (wec && !is_need_buffer(wec)) co_return relay_result{relay_status::upstream_failed, wec};
+        batch.piece(buffer.data(), got, chunked);
+        if (client_parser.is_done() && !ended) {
+            batch.last_chunk();
+            ended = true;
+        }
+        if (batch.empty()) continue;
+        if (auto ec = co_await flush(upstream, batch, body_io))
+            co_return relay_result{relay_status::upstream_failed, ec};
     }
 
-    if (!sr.is_done()) {  // the final chunk (or nothing) once the body is complete
-        point_body(head.body(), nullptr, 0, false);
-        up_layer.expires_after(body_io);
-        auto [ec, n] = co_await http::async_write(upstream, sr, use_nothrow);
-        if (ec && !is_need_buffer(ec)) co_return relay_result{relay_status::upstream_failed, ec};
+    if (!ended) batch.last_chunk();
+    if (!batch.empty()) {
+        if (auto ec = co_await flush(upstream, batch, body_io))
+            co_return relay_result{relay_status::upstream_failed, ec};
     }
     co_return relay_result{};
 }
@@ -90,60 +154,45 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream,
 net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
                                             beast::flat_buffer& upstream_buffer,
                                             http::response_parser<http::buffer_body>& parser,
-                                            client_stream& client, std::span<char> buffer,
-                                            std::chrono::milliseconds body_io, std::uint64_t& bytes_out) {
-    auto& msg = parser.get();
-    http::response_serializer<http::buffer_body> sr{msg};
-    point_body(msg.body(), nullptr, 0, !parser.is_done());
+                                            client_stream& client, std::string_view head, bool chunked,
+                                            std::span<char> buffer, std::chrono::milliseconds body_io,
+                                            std::uint64_t& bytes_out) {
+    wire_batch batch;
+    batch.head(head);
 
-    // Body bytes that arrived with the head go out with it, in one write: with nothing buffered
-    // the head goes alone at once, so a slow body never holds it back.
-    bool head_sent = parser.is_done() || upstream_buffer.size() == 0;
-    if (head_sent) {
-        client.expires_after(body_io);
-        if (auto [ec, n] = co_await http::async_write_header(client, sr, use_nothrow); ec) {
+    // HEAD, 204, 304 and empty bodies: the head is the whole message (and a HEAD answer that says
+    // "chunked" must not get a terminating chunk). Body bytes that arrived with the head go out
+    // with it, in one write; with nothing buffered the head goes alone at once, so a slow body
+    // never holds it back.
+    if (parser.is_done() || upstream_buffer.size() == 0) {
+        if (auto ec = co_await flush(client, batch, body_io))
             co_return relay_result{relay_status::client_failed, ec};
-        }
+        if (parser.is_done()) co_return relay_result{};
     }
-    // HEAD, 204, 304 and empty bodies: the head is the whole message (and a HEAD answer that
-    // says "chunked" must not get a terminating chunk).
-    if (parser.is_done()) co_return relay_result{};
 
-    auto& up_layer = beast::get_lowest_layer(upstream);
     // Beast reads as much as the buffer's spare capacity (at least 512 bytes): left at the size the
     // head needed, a large body would come in pieces of a few hundred bytes, one client write each.
     auto const length = parser.content_length();
     bool const buffered = length && *length <= upstream_buffer.size();  // a small body came with the head
     if (!buffered && upstream_buffer.capacity() < stream_read_bytes)
         upstream_buffer.reserve(stream_read_bytes);
-    while (!sr.is_done()) {
-        if (!parser.is_done()) {
-            msg.body().data = buffer.data();
-            msg.body().size = buffer.size();
-            up_layer.expires_after(body_io);
-            // read_some, not read: a drip-fed chunk must reach the client before the next arrives.
-            auto [ec, n] = co_await http::async_read_some(upstream, upstream_buffer, parser, use_nothrow);
-            if (is_need_buffer(ec)) ec = {};
-            // A close-delimited body ends with the connection; many servers skip close_notify.
-            if (ec == ssl::error::stream_truncated && parser.need_eof()) parser.put_eof(ec);
-            if (ec && !head_sent) {  // the client still gets the head before the cut
-                point_body(msg.body(), nullptr, 0, true);
-                client.expires_after(body_io);
-                co_await http::async_write_header(client, sr, use_nothrow);
-            }
-            if (ec) co_return relay_result{relay_status::upstream_failed, ec};
-            std::size_t const got = buffer.size() - msg.body().size;
-            bytes_out += got;
-            bool const more = !parser.is_done();
-            if (got == 0 && more) continue;
-            point_body(msg.body(), buffer.data(), got, more);
-        } else {
-            point_body(msg.body(), nullptr, 0, false);
+    while (!parser.is_done()) {
+        beast::get_lowest_layer(upstream).expires_after(body_io);
+        // One piece at a time, not the whole body: a drip-fed chunk reaches the client before the
+        // next arrives.
+        auto [ec, got] = co_await read_piece(upstream, upstream_buffer, parser, buffer);
+        // A close-delimited body ends with the connection; many servers skip close_notify.
+        if (ec == ssl::error::stream_truncated && parser.need_eof()) parser.put_eof(ec);
+        if (ec) {
+            if (!batch.empty()) co_await flush(client, batch, body_io);  // the head before the cut
+            co_return relay_result{relay_status::upstream_failed, ec};
         }
-        client.expires_after(body_io);
-        auto [wec, wn] = co_await http::async_write(client, sr, use_nothrow);
-        if (wec && !is_need_buffer(wec)) co_return relay_result{relay_status::client_failed, wec};
-        head_sent = true;
+        bytes_out += got;
+        batch.piece(buffer.data(), got, chunked);
+        if (parser.is_done() && chunked) batch.last_chunk();
+        if (batch.empty()) continue;
+        if (auto wec = co_await flush(client, batch, body_io))
+            co_return relay_result{relay_status::client_failed, wec};
     }
     co_return relay_result{};
 }
@@ -151,17 +200,12 @@ net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
 net::awaitable<bool> discard_body(net_tls::tls_stream& upstream, beast::flat_buffer& upstream_buffer,
                                   http::response_parser<http::buffer_body>& parser, std::span<char> buffer,
                                   std::chrono::milliseconds body_io, std::size_t max_bytes) {
-    auto& up_layer = beast::get_lowest_layer(upstream);
     std::size_t total = 0;
     while (!parser.is_done()) {
-        auto& body = parser.get().body();
-        body.data = buffer.data();
-        body.size = buffer.size();
-        up_layer.expires_after(body_io);
-        auto [ec, n] = co_await http::async_read_some(upstream, upstream_buffer, parser, use_nothrow);
-        if (is_need_buffer(ec)) ec = {};
+        beast::get_lowest_layer(upstream).expires_after(body_io);
+        auto [ec, got] = co_await read_piece(upstream, upstream_buffer, parser, buffer);
         if (ec) co_return false;
-        total += buffer.size() - body.size;
+        total += got;
         if (total > max_bytes) co_return false;
     }
     co_return true;

@@ -35,22 +35,24 @@ struct relay_result {
     error_code ec;
 };
 
-// Writes `head` (its body framing as the client sent it), then what `replay` holds, then the rest
-// of the client's body as it arrives, into `upstream`.
-net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream,
-                                          http::request<http::buffer_body>& head, client_stream& client,
-                                          beast::flat_buffer& client_buffer,
+// Writes `head` (wire text whose body framing is as the client sent it; `chunked` says which),
+// then what `replay` holds, then the rest of the client's body as it arrives, into `upstream`. The
+// head and the first piece of the body go in one write.
+net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::string_view head, bool chunked,
+                                          client_stream& client, beast::flat_buffer& client_buffer,
                                           http::request_parser<http::buffer_body>& client_parser,
                                           replay_store& replay, std::span<char> buffer,
                                           std::chrono::milliseconds body_io, std::uint64_t& bytes_in);
 
-// Writes the response head in `parser` (already adjusted for the client) and relays its body,
-// flushing each piece as soon as it arrives.
+// Writes `head` (wire text for the client; `chunked` says whether the body goes in chunks) and
+// relays the body `parser` reads from `upstream`, flushing each piece as soon as it arrives. A
+// body that came in with the upstream's head goes out with `head` in one write.
 net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
                                             beast::flat_buffer& upstream_buffer,
                                             http::response_parser<http::buffer_body>& parser,
-                                            client_stream& client, std::span<char> buffer,
-                                            std::chrono::milliseconds body_io, std::uint64_t& bytes_out);
+                                            client_stream& client, std::string_view head, bool chunked,
+                                            std::span<char> buffer, std::chrono::milliseconds body_io,
+                                            std::uint64_t& bytes_out);
 
 // Reads and drops a (small) response body so its connection can be reused; false when the body
 // was larger than `max_bytes` or the read failed (then the connection must be dropped).

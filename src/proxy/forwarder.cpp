@@ -83,10 +83,11 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     std::string_view const client_host = creq[http::field::host];  // creq outlives the relay
     std::string const authority = binding.upstream.authority();
 
+    std::string head;
     for (;;) {
-        http::request<http::buffer_body> head;
         forward_context const ctx{authority, rq.client_ip, client_host, rq.request_id};
-        build_upstream_head(creq, rq.target.origin_form, ctx, binding.route, *grant.headers, head);
+        head.clear();
+        write_upstream_head(creq, rq.target.origin_form, ctx, binding.route, *grant.headers, head);
 
         auto conn = co_await env.pool.acquire(binding.upstream, fresh_only);
         if (!conn) {
@@ -103,8 +104,8 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         bool const may_retry = reused && retryable_method && !retried_stale;
 
         auto const sent_at = clock::now();
-        auto sent = co_await send_request(*stream, head, client, rq.client_buffer, rq.parser, replay, buffer,
-                                          to.body_io, out.bytes_in);
+        auto sent = co_await send_request(*stream, head, creq.chunked(), client, rq.client_buffer, rq.parser,
+                                          replay, buffer, to.body_io, out.bytes_in);
         if (sent.status == relay_status::client_failed) {
             // A body whose framing breaks (bad chunk size, ...) is answered, not dropped silently;
             // the upstream gets a truncated message on a connection that is then closed.
@@ -187,24 +188,25 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
             continue;
         }
 
-        bool keep = rq.keep_alive;
-        strip_hop_by_hop_response(res);
-        res.set("X-Request-Id", rq.request_id);
-        res.version(version);
+        client_framing framing{.version = version, .keep_alive = rq.keep_alive};
+        bool chunked_out = res.chunked();
         if (!rp->is_done()) {
             if (version < 11) {
                 // An HTTP/1.0 client cannot read chunks: the body ends when the connection does.
-                if (res.chunked()) res.chunked(false);
-                keep = false;
+                framing.drop_transfer_encoding = res.chunked();
+                chunked_out = false;
+                framing.keep_alive = false;
             } else if (!res.has_content_length() && !res.chunked()) {
-                res.chunked(true);  // a close-delimited upstream body; chunks keep the client connection
+                // A close-delimited upstream body; chunks keep the client connection.
+                framing.add_chunked = chunked_out = true;
             }
         }
-        res.keep_alive(keep);
         out.status = res.result_int();
+        head.clear();
+        write_client_response_head(res, rq.request_id, framing, head);
 
-        auto relayed =
-            co_await relay_response(*stream, up_buffer, *rp, client, buffer, to.body_io, out.bytes_out);
+        auto relayed = co_await relay_response(*stream, up_buffer, *rp, client, head, chunked_out, buffer,
+                                               to.body_io, out.bytes_out);
         if (relayed.status != relay_status::ok) {
             // The head is out: all that is left is to cut both connections.
             if (relayed.status == relay_status::upstream_failed) env.metrics.upstream_error("io");
@@ -215,7 +217,7 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
             handle.upstream = nullptr;
             env.pool.release(binding.upstream, std::move(stream));
         }
-        out.reusable = keep;
+        out.reusable = framing.keep_alive;
         co_return out;
     }
 }

@@ -121,18 +121,23 @@ bool set_by_proxy(std::string_view name, config::route const& route,
     return false;
 }
 
+// Header values come from parsers that refuse CR/LF, from the validated config and from token
+// endpoints; a value that still carries a line break is left out rather than split the head.
+bool safe_value(std::string_view v) noexcept {
+    return v.find_first_of("\r\n", 0, 3) == std::string_view::npos;
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+    if (!safe_value(value)) return;
+    out.append(name).append(": ").append(value).append("\r\n");
+}
+
 }  // namespace
 
-void build_upstream_head(http::request_header<> const& in, std::string_view origin_form_target,
+void write_upstream_head(http::request_header<> const& in, std::string_view origin_form_target,
                          forward_context const& ctx, config::route const& route,
-                         auth::injected_headers const& credentials, http::request_header<>& out) {
-    out = http::request_header<>{};
-    if (in.method() == http::verb::unknown)
-        out.method_string(in.method_string());
-    else
-        out.method(in.method());
-    out.target(origin_form_target);
-    out.version(11);
+                         auth::injected_headers const& credentials, std::string& out) {
+    out.append(in.method_string()).append(" ").append(origin_form_target).append(" HTTP/1.1\r\n");
 
     connection_options const named{in};
     for (auto const& f : in) {
@@ -140,29 +145,47 @@ void build_upstream_head(http::request_header<> const& in, std::string_view orig
         if (dropped_request_field(f.name(), name)) continue;
         if (is_hop_by_hop(named, f.name(), name)) continue;
         if (set_by_proxy(name, route, credentials)) continue;
-        out.insert(f.name(), name, f.value());
+        append_field(out, name, f.value());
     }
 
-    out.set(http::field::host, ctx.upstream_authority);
-    if (!ctx.client_ip.empty()) out.set("X-Forwarded-For", ctx.client_ip);
-    out.set("X-Forwarded-Proto", "http");
-    if (!ctx.client_host.empty()) out.set("X-Forwarded-Host", ctx.client_host);
-    for (auto const& [name, value] : route.headers) out.insert(name, value);
-    for (auto const& [name, value] : credentials.fields) out.insert(name, value.reveal());
-    out.set("X-Request-Id", ctx.request_id);
+    append_field(out, "Host", ctx.upstream_authority);
+    if (!ctx.client_ip.empty()) append_field(out, "X-Forwarded-For", ctx.client_ip);
+    append_field(out, "X-Forwarded-Proto", "http");
+    if (!ctx.client_host.empty()) append_field(out, "X-Forwarded-Host", ctx.client_host);
+    for (auto const& [name, value] : route.headers) append_field(out, name, value);
+    for (auto const& [name, value] : credentials.fields) append_field(out, name, value.reveal());
+    append_field(out, "X-Request-Id", ctx.request_id);
+    out.append("\r\n");
 }
 
-void strip_hop_by_hop_response(http::response_header<>& res) {
-    // Decide on the original head first: erasing Connection early would forget what it named.
+void write_client_response_head(http::response_header<> const& res, std::string_view request_id,
+                                client_framing const& framing, std::string& out) {
+    out.append(framing.version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
+    char code[4] = {};
+    unsigned const status = res.result_int();
+    code[0] = static_cast<char>('0' + status / 100 % 10);
+    code[1] = static_cast<char>('0' + status / 10 % 10);
+    code[2] = static_cast<char>('0' + status % 10);
+    out.append(code, 3).append(" ");
+    std::string_view const reason = res.reason();
+    out.append(reason.empty() ? std::string_view{http::obsolete_reason(res.result())} : reason)
+        .append("\r\n");
+
+    // Decided on the upstream's own Connection header: it names the fields that go with it.
     connection_options const named{res};
-    auto it = res.begin();
-    while (it != res.end()) {
-        if (it->name() != http::field::connection && is_hop_by_hop(named, it->name(), it->name_string()))
-            it = res.erase(it);
-        else
-            ++it;
+    for (auto const& f : res) {
+        std::string_view const name = f.name_string();
+        if (f.name() == http::field::connection || is_hop_by_hop(named, f.name(), name)) continue;
+        if (iequals(name, "X-Request-Id")) continue;
+        if (framing.drop_transfer_encoding && f.name() == http::field::transfer_encoding) continue;
+        append_field(out, name, f.value());
     }
-    res.erase(http::field::connection);
+    if (framing.add_chunked) out.append("Transfer-Encoding: chunked\r\n");
+    append_field(out, "X-Request-Id", request_id);
+    // HTTP/1.1 persists unless told otherwise; HTTP/1.0 closes unless told otherwise.
+    if (framing.version >= 11 && !framing.keep_alive) out.append("Connection: close\r\n");
+    if (framing.version < 11 && framing.keep_alive) out.append("Connection: keep-alive\r\n");
+    out.append("\r\n");
 }
 
 }  // namespace aic::proxy

@@ -17,17 +17,29 @@ struct forward_context {
     std::string_view request_id;          // X-Request-Id
 };
 
-// Method (method_string kept for unknown verbs) and target byte for byte, version 1.1. Copies
-// every client header except hop-by-hop ones (Connection and what it names, Keep-Alive, Proxy-*,
-// TE, Trailer, Upgrade), Host, Authorization, Cookie, X-Proxy-Key, Expect, X-Forwarded-*,
+// Appends the upstream request head as it goes on the wire (request line, fields, blank line) to
+// `out`. Method (method_string kept for unknown verbs) and target byte for byte, version 1.1.
+// Copies every client header except hop-by-hop ones (Connection and what it names, Keep-Alive,
+// Proxy-*, TE, Trailer, Upgrade), Host, Authorization, Cookie, X-Proxy-Key, Expect, X-Forwarded-*,
 // Forwarded, X-Request-Id and any header the route or the credentials set; then adds those.
 // Content-Length / Transfer-Encoding stay as the client sent them, even if Connection names them.
-void build_upstream_head(http::request_header<> const& in, std::string_view origin_form_target,
+// Text, not a Beast message: the relay writes it as it is, with no per-field allocation.
+void write_upstream_head(http::request_header<> const& in, std::string_view origin_form_target,
                          forward_context const& ctx, config::route const& route,
-                         auth::injected_headers const& credentials, http::request_header<>& out);
+                         auth::injected_headers const& credentials, std::string& out);
 
-// Drops hop-by-hop headers from an upstream response before it is relayed to the client.
-// Content-Length / Transfer-Encoding are kept: the session relays the body framing.
-void strip_hop_by_hop_response(http::response_header<>& res);
+// How the response head the client gets differs from the upstream's in framing and persistence.
+struct client_framing {
+    unsigned version = 11;                // the client's HTTP version (10 or 11)
+    bool keep_alive = true;               // whether the client connection stays open afterwards
+    bool add_chunked = false;             // a close-delimited upstream body, re-framed in chunks
+    bool drop_transfer_encoding = false;  // an HTTP/1.0 client: the body ends with the connection
+};
+
+// Appends the response head relayed to the client to `out`: the upstream's status and reason,
+// its fields minus hop-by-hop ones (Content-Length / Transfer-Encoding kept: the body framing is
+// relayed), then X-Request-Id and the framing and Connection fields `framing` calls for.
+void write_client_response_head(http::response_header<> const& res, std::string_view request_id,
+                                client_framing const& framing, std::string& out);
 
 }  // namespace aic::proxy

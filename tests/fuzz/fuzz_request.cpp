@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace {
 
@@ -68,9 +69,14 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     std::string_view const host = req[http::field::host];
     proxy::forward_context const ctx{"tenant.example.com", "127.0.0.1", host,
                                      "0123456789abcdef0123456789abcdef"};
-    http::request_header<> out;
-    proxy::build_upstream_head(req, target.origin_form, ctx, route(), credentials(), out);
-    // What we relay must still be one unambiguous message.
+    std::string head;
+    proxy::write_upstream_head(req, target.origin_form, ctx, route(), credentials(), head);
+    // What we relay must parse back as exactly one unambiguous head.
+    http::request_parser<http::empty_body> relayed;
+    relayed.eager(false);
+    if (relayed.put(net::buffer(head), ec) != head.size() || ec || !relayed.is_header_done())
+        __builtin_trap();
+    auto const& out = relayed.get();
     if (out.count(http::field::content_length) + out.count(http::field::transfer_encoding) > 1)
         __builtin_trap();
     if (out.count(http::field::authorization) != 1 || out.count(http::field::host) != 1) __builtin_trap();

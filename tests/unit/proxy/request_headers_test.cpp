@@ -1,4 +1,5 @@
-// build_upstream_head / strip_hop_by_hop_response: what reaches the tenant and what comes back.
+// write_upstream_head / write_client_response_head: what reaches the tenant and what comes back.
+// The heads are wire text; each test parses it back with Beast's parser, as a peer would.
 #include "proxy/upstream_headers.hpp"
 
 #include <catch2/catch.hpp>
@@ -6,9 +7,34 @@
 #include <string>
 
 using namespace aic;
-using aic::proxy::build_upstream_head;
-
 namespace {
+
+// The upstream head for `in`, as text and parsed back.
+struct upstream_head {
+    std::string text;
+    http::request<http::empty_body> parsed;
+};
+
+template <bool isRequest>
+http::message<isRequest, http::empty_body> parse_head(std::string const& text) {
+    http::parser<isRequest, http::empty_body> parser;
+    parser.eager(false);
+    beast::error_code ec;
+    std::size_t const used = parser.put(net::buffer(text), ec);
+    INFO(text);
+    REQUIRE(!ec);
+    REQUIRE(parser.is_header_done());
+    CHECK(used == text.size());  // exactly one head, nothing after its blank line
+    return parser.release();
+}
+
+upstream_head build(http::request_header<> const& in, std::string_view target, config::route const& route,
+                    auth::injected_headers const& creds, proxy::forward_context const& ctx) {
+    upstream_head h;
+    proxy::write_upstream_head(in, target, ctx, route, creds, h.text);
+    h.parsed = parse_head<true>(h.text);
+    return h;
+}
 
 std::string value(http::request_header<> const& h, std::string_view name) {
     auto const it = h.find(name);
@@ -65,8 +91,8 @@ TEST_CASE("build_upstream_head replaces client credentials and hop-by-hop header
     route.prefix = "/openidm";
     route.headers = {{"Accept-API-Version", "resource=1.0"}};
     auto const creds = bearer("upstream-token");
-    http::request_header<> out;
-    build_upstream_head(in, "/openidm/managed/user?_action=create", context(), route, creds, out);
+    auto const head = build(in, "/openidm/managed/user?_action=create", route, creds, context());
+    auto const& out = head.parsed;
 
     CHECK(out.method() == http::verb::post);
     CHECK(out.target() == "/openidm/managed/user?_action=create");
@@ -108,9 +134,8 @@ TEST_CASE("build_upstream_head keeps chunked framing and unknown methods", "[hea
     in.set(http::field::host, "localhost");
     in.set(http::field::transfer_encoding, "chunked");
     in.set("X-Request-Id", "client-id-1");
-    http::request_header<> out;
-    config::route const route;
-    build_upstream_head(in, "/am/x", context(), route, bearer("t"), out);
+    auto const head = build(in, "/am/x", config::route{}, bearer("t"), context());
+    auto const& out = head.parsed;
     CHECK(out.method() == http::verb::unknown);
     CHECK(out.method_string() == "BREW");
     CHECK(value(out, "Transfer-Encoding") == "chunked");
@@ -134,8 +159,8 @@ TEST_CASE("build_upstream_head: the client cannot supply the injected API-key he
     creds.fields.emplace_back("X-API-Secret", secret{"real-secret"});
     config::route route;
     route.headers = {{"Accept-API-Version", "resource=1.0"}};
-    http::request_header<> out;
-    build_upstream_head(in, "/monitoring/logs", context(), route, creds, out);
+    auto const head = build(in, "/monitoring/logs", route, creds, context());
+    auto const& out = head.parsed;
     CHECK(out.count("X-API-Key") == 1);
     CHECK(value(out, "X-API-Key") == "real-key");
     CHECK(value(out, "X-API-Secret") == "real-secret");
@@ -144,20 +169,24 @@ TEST_CASE("build_upstream_head: the client cannot supply the injected API-key he
     CHECK(out.count(http::field::authorization) == 0);
 }
 
-TEST_CASE("build_upstream_head starts from an empty head", "[headers]") {
-    http::request_header<> out;
-    out.set("X-Stale", "1");
+TEST_CASE("write_upstream_head leaves out a value with a line break instead of splitting the head",
+          "[headers]") {
     http::request_header<> in;
     in.method(http::verb::get);
     in.target("/am");
     in.version(11);
-    build_upstream_head(in, "/am", context(), config::route{}, bearer("t"), out);
-    CHECK(out.count("X-Stale") == 0);
+    auto const head = build(in, "/am", config::route{}, bearer("t\r\nX-Injected: 1"), context());
+    CHECK(head.parsed.count("X-Injected") == 0);
+    CHECK(head.parsed.count(http::field::authorization) == 0);
+    CHECK(value(head.parsed, "Host") == "tenant.example.com");
 }
 
-TEST_CASE("strip_hop_by_hop_response drops hop-by-hop headers but keeps framing", "[headers]") {
+namespace {
+
+http::response_header<> upstream_response() {
     http::response_header<> res;
     res.result(http::status::ok);
+    res.reason("Fine");
     res.version(11);
     res.set(http::field::connection, "close, X-Hop, Content-Length");
     res.set("X-Hop", "1");
@@ -168,7 +197,18 @@ TEST_CASE("strip_hop_by_hop_response drops hop-by-hop headers but keeps framing"
     res.set(http::field::content_length, "42");
     res.set(http::field::content_type, "application/json");
     res.set(http::field::set_cookie, "a=b");
-    proxy::strip_hop_by_hop_response(res);
+    res.insert(http::field::set_cookie, "c=d");
+    res.set("X-Request-Id", "upstream-id");
+    return res;
+}
+
+}  // namespace
+
+TEST_CASE("write_client_response_head drops hop-by-hop headers but keeps framing", "[headers]") {
+    std::string text;
+    proxy::write_client_response_head(upstream_response(), "req-1", proxy::client_framing{}, text);
+    auto const res = parse_head<false>(text);
+    CHECK(text.starts_with("HTTP/1.1 200 Fine\r\n"));
     for (auto const* gone :
          {"Connection", "X-Hop", "Keep-Alive", "Proxy-Authenticate", "Upgrade", "Trailer"}) {
         CAPTURE(gone);
@@ -176,5 +216,46 @@ TEST_CASE("strip_hop_by_hop_response drops hop-by-hop headers but keeps framing"
     }
     CHECK(res[http::field::content_length] == "42");
     CHECK(res[http::field::content_type] == "application/json");
-    CHECK(res[http::field::set_cookie] == "a=b");
+    CHECK(res.count(http::field::set_cookie) == 2);
+    CHECK(res.count("X-Request-Id") == 1);
+    CHECK(res["X-Request-Id"] == "req-1");
+    CHECK(res.keep_alive());
+}
+
+TEST_CASE("write_client_response_head states framing and persistence for the client", "[headers]") {
+    auto upstream = upstream_response();
+    upstream.erase(http::field::content_length);
+
+    SECTION("a close-delimited body is chunked for an HTTP/1.1 client that keeps the connection") {
+        std::string text;
+        proxy::write_client_response_head(upstream, "r",
+                                          {.version = 11, .keep_alive = true, .add_chunked = true}, text);
+        auto const res = parse_head<false>(text);
+        CHECK(res.chunked());
+        CHECK(res.keep_alive());
+    }
+    SECTION("an HTTP/1.1 client told the connection closes") {
+        std::string text;
+        proxy::write_client_response_head(upstream, "r", {.version = 11, .keep_alive = false}, text);
+        auto const res = parse_head<false>(text);
+        CHECK(res[http::field::connection] == "close");
+        CHECK_FALSE(res.keep_alive());
+    }
+    SECTION("an HTTP/1.0 client gets no Transfer-Encoding and a 1.0 status line") {
+        upstream.set(http::field::transfer_encoding, "chunked");
+        std::string text;
+        proxy::write_client_response_head(
+            upstream, "r", {.version = 10, .keep_alive = false, .drop_transfer_encoding = true}, text);
+        auto const res = parse_head<false>(text);
+        CHECK(text.starts_with("HTTP/1.0 200 Fine\r\n"));
+        CHECK(res.count(http::field::transfer_encoding) == 0);
+        CHECK_FALSE(res.keep_alive());
+    }
+    SECTION("a status without a reason gets the standard one") {
+        upstream.result(http::status::not_found);
+        upstream.reason("");
+        std::string text;
+        proxy::write_client_response_head(upstream, "r", {}, text);
+        CHECK(text.starts_with("HTTP/1.1 404 Not Found\r\n"));
+    }
 }
