@@ -58,22 +58,22 @@ net::awaitable<connect_result> connect_tls(ssl::context& ctx, https_url target, 
     if (rec) co_return failure(connect_phase::resolve, rec, "cannot resolve " + where + ": " + rec.message());
 
     auto stream = std::make_unique<tls_stream>(ex, ctx);
-    auto& tcp_layer = beast::get_lowest_layer(*stream);
-    tcp_layer.expires_after(timeouts.connect);
-    auto [cec, ep] = co_await tcp_layer.async_connect(endpoints, use_nothrow);
-    if (cec) {
+    stream->expires_after(timeouts.connect);
+    auto [connect_ec, ep] = co_await net::async_connect(stream->socket(), endpoints, use_nothrow);
+    if (auto const cec = stream->deadline_error(connect_ec)) {
         std::string const why = cec == beast::error::timeout ? std::string("timed out") : cec.message();
         co_return failure(connect_phase::connect, cec, "cannot connect to " + where + ": " + why);
     }
-    tcp_layer.socket().set_option(tcp::no_delay(true));
+    error_code ignored;
+    stream->socket().set_option(tcp::no_delay(true), ignored);
 
     if (!set_peer_name(stream->native_handle(), target.host))
         co_return failure(connect_phase::handshake, make_error_code(errc::bad_url),
                           "invalid TLS peer name " + target.host);
-    tcp_layer.expires_after(timeouts.handshake);
-    auto [hec] = co_await stream->async_handshake(ssl::stream_base::client, use_nothrow);
+    stream->expires_after(timeouts.handshake);
+    auto [hec] = co_await stream->async_handshake(use_nothrow);
     if (hec) co_return failure(connect_phase::handshake, hec, handshake_detail(*stream, target, hec));
-    tcp_layer.expires_never();
+    stream->expires_never();
     co_return std::move(stream);
 }
 

@@ -4,14 +4,13 @@
 
 #include "core/net.hpp"
 #include "core/url.hpp"
+#include "net/tls_stream.hpp"
 
 #include <chrono>
 #include <memory>
 #include <string>
 
 namespace aic::net_tls {
-
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 struct connect_timeouts {
     std::chrono::milliseconds connect{5000};

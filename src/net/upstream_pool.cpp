@@ -23,7 +23,7 @@ std::string key_of(https_url const& u) {
 // useless; a non-blocking peek tells without consuming, so most stale connections never get a
 // request written to them.
 bool looks_alive(tls_stream& s) {
-    auto& sock = beast::get_lowest_layer(s).socket();
+    auto& sock = s.socket();
     if (!sock.is_open()) return false;
     char byte = 0;
     auto const n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -95,7 +95,7 @@ net::awaitable<pool_result> upstream_pool::acquire(https_url target, bool fresh_
     auto r = co_await connect_tls(st->tls, target, st->settings.timeouts);
     if (!r) co_return r.error();
     error_code ignored;
-    beast::get_lowest_layer(**r).socket().set_option(tcp::no_delay(true), ignored);
+    (*r)->socket().set_option(tcp::no_delay(true), ignored);
     co_return pooled_connection{std::move(*r), false};
 }
 
@@ -103,7 +103,7 @@ void upstream_pool::release(https_url const& target, std::unique_ptr<tls_stream>
     if (!stream || state_->settings.max_idle_per_upstream == 0) return;
     auto& list = state_->idle[key_of(target)];
     if (list.size() >= state_->settings.max_idle_per_upstream) list.pop_front();  // keep the warmest
-    beast::get_lowest_layer(*stream).expires_never();
+    stream->expires_never();
     list.push_back(state::idle_entry{std::move(stream), clock::now()});
     state::schedule_sweep(state_);
 }

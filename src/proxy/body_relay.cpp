@@ -151,6 +151,26 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
     co_return relay_result{};
 }
 
+net::awaitable<error_code> read_response_head(net_tls::tls_stream& upstream, beast::flat_buffer& buffer,
+                                              http::response_parser<http::buffer_body>& parser) {
+    for (;;) {
+        if (buffer.size() > 0) {
+            error_code ec;
+            std::size_t const used = parser.put(buffer.data(), ec);
+            buffer.consume(used);
+            if (!ec && parser.is_header_done()) co_return error_code{};
+            if (ec && ec != http::error::need_more) co_return ec;
+        }
+        // A head and a small body usually arrive in one TLS record: room for a whole one.
+        auto [ec, n] = co_await upstream.async_read_some(buffer.prepare(stream_read_bytes), use_nothrow);
+        if (ec == net::error::eof)
+            co_return parser.got_some() ? error_code{http::error::partial_message}
+                                        : error_code{http::error::end_of_stream};
+        if (ec) co_return ec;
+        buffer.commit(n);
+    }
+}
+
 net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
                                             beast::flat_buffer& upstream_buffer,
                                             http::response_parser<http::buffer_body>& parser,
@@ -177,7 +197,7 @@ net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
     if (!buffered && upstream_buffer.capacity() < stream_read_bytes)
         upstream_buffer.reserve(stream_read_bytes);
     while (!parser.is_done()) {
-        beast::get_lowest_layer(upstream).expires_after(body_io);
+        upstream.expires_after(body_io);
         // One piece at a time, not the whole body: a drip-fed chunk reaches the client before the
         // next arrives.
         auto [ec, got] = co_await read_piece(upstream, upstream_buffer, parser, buffer);
@@ -202,7 +222,7 @@ net::awaitable<bool> discard_body(net_tls::tls_stream& upstream, beast::flat_buf
                                   std::chrono::milliseconds body_io, std::size_t max_bytes) {
     std::size_t total = 0;
     while (!parser.is_done()) {
-        beast::get_lowest_layer(upstream).expires_after(body_io);
+        upstream.expires_after(body_io);
         auto [ec, got] = co_await read_piece(upstream, upstream_buffer, parser, buffer);
         if (ec) co_return false;
         total += got;

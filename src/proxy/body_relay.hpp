@@ -44,6 +44,12 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
                                           replay_store& replay, std::span<char> buffer,
                                           std::chrono::milliseconds body_io, std::uint64_t& bytes_in);
 
+// Reads until `parser` holds a whole response head. Bytes already in `buffer` are parsed in place;
+// the stream is read only for more. End of stream before a whole head is http::error::
+// end_of_stream (partial_message once part of it came), as Beast's own reads report it.
+net::awaitable<error_code> read_response_head(net_tls::tls_stream& upstream, beast::flat_buffer& buffer,
+                                              http::response_parser<http::buffer_body>& parser);
+
 // Writes `head` (wire text for the client; `chunked` says whether the body goes in chunks) and
 // relays the body `parser` reads from `upstream`, flushing each piece as soon as it arrives. A
 // body that came in with the upstream's head goes out with `head` in one write.

@@ -134,15 +134,15 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         }
 
         std::optional<http::response_parser<http::buffer_body>> rp;
-        beast::flat_buffer up_buffer;
+        auto& up_buffer = rq.upstream_buffer;
+        up_buffer.consume(up_buffer.size());
         error_code ec;
         do {  // interim 1xx answers (the proxy itself answered any Expect) are not relayed
             rp.emplace();
             rp->body_limit(boost::none);
             if (creq.method() == http::verb::head) rp->skip(true);
-            beast::get_lowest_layer(*stream).expires_after(to.upstream_response);
-            auto [rec, rn] = co_await http::async_read_header(*stream, up_buffer, *rp, use_nothrow);
-            ec = rec;
+            stream->expires_after(to.upstream_response);
+            ec = co_await read_response_head(*stream, up_buffer, *rp);
         } while (!ec && rp->get().result_int() / 100 == 1 &&
                  rp->get().result() != http::status::switching_protocols);
 

@@ -18,6 +18,7 @@ namespace aic::proxy::detail {
 struct relay_request {
     http::request_parser<http::buffer_body>& parser;  // head read; body (if any) not yet
     beast::flat_buffer& client_buffer;
+    beast::flat_buffer& upstream_buffer;  // the session's, reused: empty between requests
     checked_target target;
     route_binding const& binding;
     std::string_view request_id;

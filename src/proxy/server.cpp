@@ -30,10 +30,7 @@ std::shared_ptr<snapshot const> make_snapshot(std::shared_ptr<routing_table cons
 
 void session_handle::abort() {
     // Closing the sockets completes whatever the session awaits with operation_aborted.
-    if (upstream != nullptr) {
-        error_code ignored;
-        beast::get_lowest_layer(*upstream).socket().close(ignored);
-    }
+    if (upstream != nullptr) upstream->close();
     if (client != nullptr) client->close();
 }
 

@@ -53,6 +53,7 @@ struct session_state {
     std::string const& client_ip;
     session_handle& handle;
     std::vector<char>& relay_buffer;
+    beast::flat_buffer& upstream_buffer;
 };
 
 net::awaitable<request_outcome> refuse(session_state& s, refusal r, std::string_view request_id,
@@ -113,7 +114,7 @@ net::awaitable<request_outcome> handle_request(session_state& s,
 
     if (s.relay_buffer.empty())
         s.relay_buffer.resize(std::max<std::size_t>(s.env.settings.limits.buffer_bytes, 4096));
-    relay_request rq{parser, s.buffer, target, binding, request_id, s.client_ip, keep};
+    relay_request rq{parser, s.buffer, s.upstream_buffer, target, binding, request_id, s.client_ip, keep};
     auto relayed = co_await forward(s.env, s.stream, rq, s.handle, std::span<char>{s.relay_buffer});
     out.status = relayed.status;
     out.bytes_in = relayed.bytes_in;
@@ -208,7 +209,8 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream 
     auto const& lim = env->settings.limits;
     beast::flat_buffer buffer;
     std::vector<char> relay_buffer;
-    session_state s{*env, stream, buffer, client_ip, *handle, relay_buffer};
+    beast::flat_buffer upstream_buffer;
+    session_state s{*env, stream, buffer, client_ip, *handle, relay_buffer, upstream_buffer};
     std::uint32_t served = 0;
 
     for (;;) {

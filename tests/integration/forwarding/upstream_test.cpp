@@ -1,5 +1,6 @@
 // The upstream side: pooled keep-alive connections, a stale pooled connection retried, a revoked
-// token replaced and the request replayed, unreachable and untrusted upstreams as 502 JSON.
+// token replaced and the request replayed, unreachable and untrusted upstreams as 502 JSON, the
+// upstream deadlines (504, and a deadline that moves with each read).
 #include "echo.hpp"
 #include "proxy_process.hpp"
 #include "sim_process.hpp"
@@ -133,4 +134,27 @@ TEST_CASE("an upstream with an untrusted certificate is a 502 and sees no reques
     CHECK(after.tls_connections == before.tls_connections);
     // The trusted tenant still serves its routes.
     echo_of(client->request("GET", "/am/json/serverinfo"));
+}
+
+TEST_CASE("an upstream that does not answer within upstream_response_ms is a 504; the proxy recovers") {
+    sim_process sim;
+    auto config = demo_config(sim);
+    config["timeouts"] = json::object{{"upstream_response_ms", 400}};
+    proxy_process proxy{sim.dir(), config};
+    check_error_json(proxy.client()->request("GET", "/openidm/_sim/slow?ms=5000"), 504, "within 400 ms");
+    // The timed-out connection is not reused for a wrong answer: the next request gets its own.
+    auto const echo = echo_of(proxy.client()->request("GET", "/openidm/after-timeout"));
+    CHECK(echo.at("target").as_string() == "/openidm/after-timeout");
+}
+
+TEST_CASE("the upstream deadline moves with each read: a body slower in total than body_io_ms streams") {
+    sim_process sim;
+    auto config = demo_config(sim);
+    // Ten chunks 200 ms apart take ~1.8 s in all; each read waits at most 200 ms of the 700 allowed.
+    config["timeouts"] = json::object{{"body_io_ms", 700}, {"upstream_response_ms", 700}};
+    proxy_process proxy{sim.dir(), config};
+    auto const res = proxy.client()->request("GET", "/openidm/_sim/drip?chunks=10");
+    REQUIRE(res.status == 200);
+    CHECK(res.body.find("chunk 1\n") != std::string::npos);
+    CHECK(res.body.find("chunk 10\n") != std::string::npos);
 }

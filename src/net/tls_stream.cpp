@@ -1,0 +1,135 @@
+#include "net/tls_stream.hpp"
+
+#include <openssl/err.h>
+
+#include <cerrno>
+#include <new>
+
+namespace aic::net_tls {
+
+// Shared with the timer's handler, which can run after the stream is gone (it then holds only a
+// weak reference). The timer is armed at most once at a time: a deadline that moves later (the
+// usual case, each operation pushing it forward) costs no timer operation; the pending wait wakes
+// at the old time and sleeps again until the new one.
+struct tls_stream::deadline {
+    explicit deadline(executor_type ex) : timer(std::move(ex)) {}
+
+    net::steady_timer timer;
+    clock::time_point at = clock::time_point::max();        // when pending operations time out
+    clock::time_point armed_at = clock::time_point::max();  // when the pending wait wakes (max: none)
+    bool expired = false;
+    tcp::socket* socket = nullptr;  // cleared when the stream goes
+
+    static void arm(std::shared_ptr<deadline> const& self) {
+        self->armed_at = self->at;
+        self->timer.expires_at(self->at);  // cancels a wait still pending for a later time
+        self->timer.async_wait([weak = std::weak_ptr<deadline>(self)](error_code ec) {
+            if (ec) return;  // re-armed earlier, or the stream went away
+            auto const d = weak.lock();
+            if (!d) return;
+            d->armed_at = clock::time_point::max();
+            if (d->at == clock::time_point::max()) return;
+            if (clock::now() < d->at) return arm(d);
+            d->expired = true;
+            d->at = clock::time_point::max();
+            error_code ignored;
+            if (d->socket) d->socket->cancel(ignored);
+        });
+    }
+};
+
+tls_stream::tls_stream(executor_type ex, ssl::context& ctx)
+    : socket_(ex), ssl_(SSL_new(ctx.native_handle())), deadline_(std::make_shared<deadline>(ex)) {
+    if (!ssl_) throw std::bad_alloc();
+    // No SSL_MODE_RELEASE_BUFFERS: a kept-alive connection is worth its record buffers, which would
+    // otherwise be freed and reallocated around every read and write.
+    SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_set_connect_state(ssl_);
+    deadline_->socket = &socket_;
+}
+
+tls_stream::~tls_stream() {
+    deadline_->socket = nullptr;
+    SSL_free(ssl_);
+}
+
+void tls_stream::expires_after(clock::duration d) {
+    auto& dl = *deadline_;
+    dl.expired = false;
+    dl.at = clock::now() + d;
+    if (dl.armed_at > dl.at) deadline::arm(deadline_);  // else the pending wait wakes first
+}
+
+void tls_stream::expires_never() {
+    deadline_->expired = false;
+    deadline_->at = clock::time_point::max();
+}
+
+bool tls_stream::deadline_expired() const {
+    return deadline_->expired || clock::now() >= deadline_->at;
+}
+
+error_code tls_stream::waited(error_code ec) const {
+    return deadline_error(ec);
+}
+
+error_code tls_stream::deadline_error(error_code ec) const {
+    if (ec == net::error::operation_aborted && deadline_->expired) return beast::error::timeout;
+    return ec;
+}
+
+void tls_stream::close() {
+    closed_ = true;
+    error_code ignored;
+    socket_.close(ignored);
+}
+
+tls_stream::step tls_stream::run(kind k, void* data, std::size_t size) {
+    if (closed_ || !socket_.is_open()) return step::finished(net::error::bad_descriptor);
+    if (!attached_) {
+        // OpenSSL does the socket I/O itself; the socket must not block it.
+        error_code ec;
+        socket_.non_blocking(true, ec);
+        if (ec) return step::finished(ec);
+        if (SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle())) != 1)
+            return step::finished(net::error::bad_descriptor);
+        attached_ = true;
+    }
+    ERR_clear_error();
+    errno = 0;
+    std::size_t bytes = 0;
+    int r = 0;
+    switch (k) {
+        case kind::handshake: r = SSL_do_handshake(ssl_); break;
+        case kind::read: r = size == 0 ? 1 : SSL_read_ex(ssl_, data, size, &bytes); break;
+        case kind::write: r = size == 0 ? 1 : SSL_write_ex(ssl_, data, size, &bytes); break;
+        case kind::shutdown:
+            r = SSL_shutdown(ssl_);
+            if (r == 0) r = 1;  // close_notify sent; the peer's answer is not awaited
+            break;
+    }
+    if (r == 1) return step::finished({}, bytes);
+    int const error = SSL_get_error(ssl_, r);
+    switch (error) {
+        case SSL_ERROR_WANT_READ: return step::waiting(tcp::socket::wait_read);
+        case SSL_ERROR_WANT_WRITE: return step::waiting(tcp::socket::wait_write);
+        case SSL_ERROR_ZERO_RETURN: return step::finished(net::error::eof);
+        case SSL_ERROR_SYSCALL: {
+            int const sys = errno;
+            if (unsigned long const e = ERR_get_error(); e != 0)
+                return step::finished(error_code(static_cast<int>(e), net::error::get_ssl_category()));
+            // The peer closed without close_notify (OpenSSL 1.1 style) or the socket failed.
+            if (sys == 0) return step::finished(ssl::error::stream_truncated);
+            return step::finished(error_code(sys, boost::system::system_category()));
+        }
+        default: {
+            unsigned long const e = ERR_get_error();
+            if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+                return step::finished(ssl::error::stream_truncated);
+            if (e == 0) return step::finished(ssl::error::stream_truncated);
+            return step::finished(error_code(static_cast<int>(e), net::error::get_ssl_category()));
+        }
+    }
+}
+
+}  // namespace aic::net_tls
