@@ -6,6 +6,7 @@
 #include "core/net.hpp"
 #include "net/upstream_pool.hpp"
 #include "ops/metrics.hpp"
+#include "proxy/errors.hpp"
 #include "proxy/router.hpp"
 #include "proxy/server.hpp"
 
@@ -68,5 +69,13 @@ namespace aic::proxy::detail {
 // Writes one complete response of the proxy's own; false when the client is gone.
 net::awaitable<bool> write_response(client_stream& client, http::response<http::string_body> res,
                                     std::chrono::milliseconds timeout);
+
+// The answer to a refused or failed request: the JSON error for `r` (plus `allow` as an Allow
+// header when given). The connection stays open only when the client offered keep-alive, its body
+// was read to the end (unread bytes would be taken for the next request) and `r` does not call
+// for a close. Returns whether the connection may carry another request.
+net::awaitable<bool> write_refusal(client_stream& client, refusal const& r, std::string_view request_id,
+                                   unsigned version, bool keep_alive, bool body_done,
+                                   std::chrono::milliseconds timeout, std::string_view allow = {});
 
 }  // namespace aic::proxy::detail

@@ -43,10 +43,8 @@ bool looks_stale(error_code const& ec) {
 net::awaitable<relay_outcome> answer(client_stream& client, relay_request const& rq, refusal r,
                                      std::chrono::milliseconds timeout, relay_outcome out) {
     out.status = static_cast<unsigned>(r.status);
-    // An unread request body would be taken for the next request: close instead.
-    bool const keep = rq.keep_alive && rq.parser.is_done() && !closes_connection(r);
-    auto res = error_response(r, rq.request_id, rq.parser.get().version(), keep);
-    out.reusable = co_await write_response(client, std::move(res), timeout) && keep;
+    out.reusable = co_await write_refusal(client, r, rq.request_id, rq.parser.get().version(), rq.keep_alive,
+                                          rq.parser.is_done(), timeout);
     co_return out;
 }
 

@@ -58,12 +58,10 @@ struct session_state {
 
 net::awaitable<request_outcome> refuse(session_state& s, refusal r, std::string_view request_id,
                                        unsigned version, bool keep, bool body_done, request_outcome out,
-                                       std::string allow = {}) {
+                                       std::string_view allow = {}) {
     out.status = static_cast<unsigned>(r.status);
-    bool const k = keep && body_done && !closes_connection(r);
-    auto res = error_response(r, request_id, version, k);
-    if (!allow.empty()) res.set(http::field::allow, allow);
-    out.reusable = co_await write_response(s.stream, std::move(res), s.env.settings.timeouts.body_io) && k;
+    out.reusable = co_await write_refusal(s.stream, r, request_id, version, keep, body_done,
+                                          s.env.settings.timeouts.body_io, allow);
     co_return out;
 }
 
@@ -108,8 +106,8 @@ net::awaitable<request_outcome> handle_request(session_state& s,
     out.route_index = *index;
     out.route = binding.route.prefix;
     if (auto r = check_method(binding.route, req.method(), req.method_string())) {
-        co_return co_await refuse(s, std::move(*r), request_id, version, keep, body_done, out,
-                                  allow_header(binding.route));
+        std::string const allow = allow_header(binding.route);  // outlives the co_await below
+        co_return co_await refuse(s, std::move(*r), request_id, version, keep, body_done, out, allow);
     }
 
     if (s.relay_buffer.empty())
@@ -196,6 +194,15 @@ net::awaitable<bool> write_response(client_stream& client, http::response<http::
     client.expires_after(timeout);
     auto [ec, n] = co_await http::async_write(client, res, use_nothrow);
     co_return !ec;
+}
+
+net::awaitable<bool> write_refusal(client_stream& client, refusal const& r, std::string_view request_id,
+                                   unsigned version, bool keep_alive, bool body_done,
+                                   std::chrono::milliseconds timeout, std::string_view allow) {
+    bool const keep = keep_alive && body_done && !closes_connection(r);
+    auto res = error_response(r, request_id, version, keep);
+    if (!allow.empty()) res.set(http::field::allow, allow);
+    co_return co_await write_response(client, std::move(res), timeout) && keep;
 }
 
 net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream stream, std::string client_ip,

@@ -136,7 +136,7 @@ TEST_CASE("an upstream with an untrusted certificate is a 502 and sees no reques
     echo_of(client->request("GET", "/am/json/serverinfo"));
 }
 
-TEST_CASE("an upstream that does not answer within upstream_response_ms is a 504; the proxy recovers") {
+TEST_CASE("an upstream that does not answer within upstream_response_ms is a 504 and the proxy recovers") {
     sim_process sim;
     auto config = demo_config(sim);
     config["timeouts"] = json::object{{"upstream_response_ms", 400}};
