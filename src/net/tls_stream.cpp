@@ -44,6 +44,9 @@ tls_stream::tls_stream(executor_type ex, ssl::context& ctx)
     // No SSL_MODE_RELEASE_BUFFERS: a kept-alive connection is worth its record buffers, which would
     // otherwise be freed and reallocated around every read and write.
     SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // Without read-ahead OpenSSL reads each record in two system calls (its 5-byte header, then
+    // the rest); with it, one read takes whatever the socket holds.
+    SSL_set_read_ahead(ssl_, 1);
     SSL_set_connect_state(ssl_);
     deadline_->socket = &socket_;
 }
