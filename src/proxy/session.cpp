@@ -11,6 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -46,13 +48,31 @@ refusal refusal_for_read_error(error_code const& ec) {
     return bad_request("malformed request: " + ec.message());
 }
 
+// The body relay buffer, allocated on a session's first relayed request and left uninitialised:
+// a session that only moves small bodies touches (keeps resident) only its first page or two
+// of it, which matters with hundreds of keep-alive clients.
+class relay_buffer {
+public:
+    std::span<char> get(std::size_t size) {
+        if (!data_) {
+            data_ = std::make_unique_for_overwrite<char[]>(size);
+            size_ = size;
+        }
+        return {data_.get(), size_};
+    }
+
+private:
+    std::unique_ptr<char[]> data_;
+    std::size_t size_ = 0;
+};
+
 struct session_state {
     server_env& env;
     client_stream& stream;
     beast::flat_buffer& buffer;
     std::string const& client_ip;
     session_handle& handle;
-    std::vector<char>& relay_buffer;
+    relay_buffer& relay;
     beast::flat_buffer& upstream_buffer;
 };
 
@@ -110,10 +130,9 @@ net::awaitable<request_outcome> handle_request(session_state& s,
         co_return co_await refuse(s, std::move(*r), request_id, version, keep, body_done, out, allow);
     }
 
-    if (s.relay_buffer.empty())
-        s.relay_buffer.resize(std::max<std::size_t>(s.env.settings.limits.buffer_bytes, 4096));
+    auto const body_buffer = s.relay.get(std::max<std::size_t>(s.env.settings.limits.buffer_bytes, 4096));
     relay_request rq{parser, s.buffer, s.upstream_buffer, target, binding, request_id, s.client_ip, keep};
-    auto relayed = co_await forward(s.env, s.stream, rq, s.handle, std::span<char>{s.relay_buffer});
+    auto relayed = co_await forward(s.env, s.stream, rq, s.handle, body_buffer);
     out.status = relayed.status;
     out.bytes_in = relayed.bytes_in;
     out.bytes_out = relayed.bytes_out;
@@ -215,9 +234,9 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream 
     auto const& to = env->settings.timeouts;
     auto const& lim = env->settings.limits;
     beast::flat_buffer buffer;
-    std::vector<char> relay_buffer;
+    relay_buffer relay;
     beast::flat_buffer upstream_buffer;
-    session_state s{*env, stream, buffer, client_ip, *handle, relay_buffer, upstream_buffer};
+    session_state s{*env, stream, buffer, client_ip, *handle, relay, upstream_buffer};
     std::uint32_t served = 0;
 
     for (;;) {
