@@ -78,7 +78,7 @@ TEST_CASE("an HTTP/1.1 request without Host, or with two, is refused with 400 an
     CHECK(sim.stats().resource_requests == before + 1);
 }
 
-TEST_CASE("an Origin header not explicitly allowed is refused with 403; an allowed one passes") {
+TEST_CASE("an Origin header not explicitly allowed is refused with 403, an allowed one passes") {
     sim_process sim;
     auto config = demo_config(sim);
     config["security"] = json::object{{"allowed_origins", json::array{"http://localhost:3000"}}};
