@@ -72,10 +72,6 @@ bool tls_stream::deadline_expired() const {
     return deadline_->expired || clock::now() >= deadline_->at;
 }
 
-error_code tls_stream::waited(error_code ec) const {
-    return deadline_error(ec);
-}
-
 error_code tls_stream::deadline_error(error_code ec) const {
     if (ec == net::error::operation_aborted && deadline_->expired) return beast::error::timeout;
     return ec;

@@ -91,7 +91,6 @@ private:
         static step waiting(tcp::socket::wait_type w) { return step{false, {}, 0, w}; }
     };
     step run(kind k, void* data, std::size_t size);
-    error_code waited(error_code ec) const;
 
     template <class ConstBuffers>
     std::pair<void const*, std::size_t> stage(ConstBuffers const& buffers) {
@@ -124,7 +123,7 @@ private:
         void operator()(Self& self, error_code ec = {}) {
             if (result.done) return finish(self);  // the posted completion of an immediate result
             if (started && ec) {
-                result = step::finished(stream.waited(ec));
+                result = step::finished(stream.deadline_error(ec));
                 return finish(self);
             }
             if (!started && stream.deadline_expired())

@@ -106,17 +106,15 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
                                           std::chrono::milliseconds body_io, std::uint64_t& bytes_in) {
     wire_batch batch;
     batch.head(head);
-    bool ended = !chunked;
 
-    // What was kept from an earlier attempt goes first; `replay` is not appended to meanwhile.
+    // What was kept from an earlier attempt goes first; `replay` is not appended to meanwhile. The
+    // last piece of the body stays in the batch, to leave with the last chunk.
     if (!replay.data().empty()) {
         batch.piece(replay.data().data(), replay.data().size(), chunked);
-        if (client_parser.is_done() && !ended) {
-            batch.last_chunk();
-            ended = true;
+        if (!client_parser.is_done()) {
+            if (auto ec = co_await flush(upstream, batch, body_io))
+                co_return relay_result{relay_status::upstream_failed, ec};
         }
-        if (auto ec = co_await flush(upstream, batch, body_io))
-            co_return relay_result{relay_status::upstream_failed, ec};
     }
 
     if (!client_parser.is_done() && client_buffer.capacity() < stream_read_bytes)
@@ -134,16 +132,12 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
         bytes_in += got;
         replay.keep(buffer.data(), got);
         batch.piece(buffer.data(), got, chunked);
-        if (client_parser.is_done() && !ended) {
-            batch.last_chunk();
-            ended = true;
-        }
-        if (batch.empty()) continue;
+        if (client_parser.is_done() || batch.empty()) continue;
         if (auto ec = co_await flush(upstream, batch, body_io))
             co_return relay_result{relay_status::upstream_failed, ec};
     }
 
-    if (!ended) batch.last_chunk();
+    if (chunked) batch.last_chunk();
     if (!batch.empty()) {
         if (auto ec = co_await flush(upstream, batch, body_io))
             co_return relay_result{relay_status::upstream_failed, ec};
@@ -155,11 +149,8 @@ net::awaitable<error_code> read_response_head(net_tls::tls_stream& upstream, bea
                                               http::response_parser<http::buffer_body>& parser) {
     for (;;) {
         if (buffer.size() > 0) {
-            error_code ec;
-            std::size_t const used = parser.put(buffer.data(), ec);
-            buffer.consume(used);
-            if (!ec && parser.is_header_done()) co_return error_code{};
-            if (ec && ec != http::error::need_more) co_return ec;
+            if (auto const ec = parse_buffered_head(parser, buffer); ec != http::error::need_more)
+                co_return ec;
         }
         // A head and a small body usually arrive in one TLS record: room for a whole one.
         auto [ec, n] = co_await upstream.async_read_some(buffer.prepare(stream_read_bytes), use_nothrow);

@@ -66,6 +66,20 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream 
 
 namespace aic::proxy::detail {
 
+// Parses a head from bytes already in `buffer`, with no asynchronous operation, consuming what it
+// used. http::error::need_more means the buffer does not hold the whole head yet.
+template <bool isRequest, class Body>
+error_code parse_buffered_head(http::parser<isRequest, Body>& parser, beast::flat_buffer& buffer) {
+    error_code ec;
+    while (!parser.is_header_done()) {
+        std::size_t const used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec) return ec;
+        if (used == 0) return http::error::need_more;
+    }
+    return ec;
+}
+
 // Writes one complete response of the proxy's own; false when the client is gone.
 net::awaitable<bool> write_response(client_stream& client, http::response<http::string_body> res,
                                     std::chrono::milliseconds timeout);

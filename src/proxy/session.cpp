@@ -188,19 +188,6 @@ net::awaitable<error_code> read_whole_head(client_stream& stream, beast::flat_bu
     }
 }
 
-// The whole head is in `buffer` (read_whole_head): parse it in place, with no asynchronous
-// operation. need_more means it was not whole after all; the caller then reads on.
-error_code parse_buffered_head(http::request_parser<http::buffer_body>& parser, beast::flat_buffer& buffer) {
-    error_code ec;
-    while (!parser.is_header_done()) {
-        std::size_t const used = parser.put(buffer.data(), ec);
-        buffer.consume(used);
-        if (ec) return ec;
-        if (used == 0) return http::error::need_more;
-    }
-    return ec;
-}
-
 std::string_view path_of(std::string_view target) {
     auto q = target.find('?');
     return q == std::string_view::npos ? target : target.substr(0, q);
@@ -272,6 +259,8 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream 
             record(*env, o, id, "-", "-", started);
             break;
         }
+        // The whole head is in `buffer` (read_whole_head): parse it in place; need_more means it
+        // was not whole after all, and Beast reads on.
         error_code ec = parse_buffered_head(parser, buffer);
         if (ec == http::error::need_more) {
             auto [rec, n] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
