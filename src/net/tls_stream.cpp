@@ -1,3 +1,5 @@
+// Error mapping and the lazy deadline of tls_stream (declared, with its asynchronous operations, in
+// the header).
 #include "net/tls_stream.hpp"
 
 #include <openssl/err.h>

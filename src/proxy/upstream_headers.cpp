@@ -1,3 +1,5 @@
+// The header filtering and wire text of both heads the proxy relays: client to upstream, upstream to
+// client.
 #include "proxy/upstream_headers.hpp"
 
 #include <algorithm>
