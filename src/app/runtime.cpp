@@ -18,7 +18,7 @@ runtime::runtime(config::config cfg, std::function<config::config()> reload)
     : cfg_(std::move(cfg)), reload_(std::move(reload)) {
     tls_ = net_tls::make_client_context(cfg_.tls);
     wiring_ = wire(ioc_.get_executor(), *tls_, cfg_);
-    metrics_ = std::make_unique<ops::metrics_registry>(route_labels(cfg_));
+    metrics_ = std::make_unique<ops::metrics_registry>(route_labels(cfg_), cfg_.threads);
     auto local = make_local_handler([this]() -> authenticator_set const& { return wiring_.authenticators; },
                                     *metrics_);
     server_ = std::make_unique<proxy::server>(ioc_.get_executor(), server_settings_of(cfg_), wiring_.routes,
@@ -62,7 +62,7 @@ net::awaitable<void> runtime::handle_signals() {
     for (;;) {
         int const signal = co_await signals_.async_wait(use_throw);
         if (signal == SIGHUP) {
-            reload();
+            co_await reload();
             continue;
         }
         spdlog::info("received {}, draining for up to {} ms", signal == SIGTERM ? "SIGTERM" : "SIGINT",
@@ -77,7 +77,7 @@ net::awaitable<void> runtime::handle_signals() {
 
 // SIGHUP: re-read the config and the key/secret files. New requests use new credentials and
 // routes; requests in flight finish with what they started with. A bad config changes nothing.
-void runtime::reload() {
+net::awaitable<void> runtime::reload() {
     // systemd (Type=notify-reload, and the sd_notify(3) protocol since v253) wants the reload's
     // start time with RELOADING=1.
     ops::sd_notify(ops::sd_reloading_state());
@@ -89,15 +89,19 @@ void runtime::reload() {
             spdlog::warn("reload: tls.ca_file changed; that takes a restart and is ignored");
         auto next_wiring = wire(ioc_.get_executor(), *tls_, next);
         for (auto const& [key, authenticator] : next_wiring.authenticators) authenticator->start();
-        server_->update(next_wiring.routes, next.security);
+        if (next.threads != cfg_.threads)
+            spdlog::warn("reload: threads changed; that takes a restart and is ignored");
+        co_await server_->update(next_wiring.routes, next.security);
         // Old authenticators stop refreshing; requests still holding them keep their grant.
         for (auto const& [key, authenticator] : wiring_.authenticators) authenticator->stop();
         wiring_ = std::move(next_wiring);
         auto listen = std::move(cfg_.listen);
+        auto const server_threads = cfg_.threads;
         auto tls = std::move(cfg_.tls);
         cfg_ = std::move(next);
         cfg_.listen = std::move(listen);
         cfg_.tls = std::move(tls);
+        cfg_.threads = server_threads;
         ops::setup_logging(cfg_.logging);  // level, format and access log may have changed
         spdlog::info("reload: configuration and credentials reloaded ({} routes)", cfg_.routes.size());
     } catch (std::exception const& e) {

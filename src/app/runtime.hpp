@@ -1,5 +1,6 @@
 // The running daemon: listeners, authenticators, signals (TERM/INT drain, HUP reload) and
-// sd_notify, all on one io_context. Failures to start throw; run() returns the exit code.
+// sd_notify, on one io_context (the server's first event loop; `threads` adds more). Failures to start throw;
+// run() returns the exit code.
 #pragma once
 
 #include "app/wiring.hpp"
@@ -26,7 +27,7 @@ public:
 
 private:
     net::awaitable<void> handle_signals();
-    void reload();
+    net::awaitable<void> reload();
 
     net::io_context ioc_{1};
     // Registered at construction, before any listener exists: a SIGTERM that arrives while the

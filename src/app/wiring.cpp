@@ -28,7 +28,7 @@ std::vector<std::string> route_labels(config::config const& cfg) {
 }
 
 proxy::server_settings server_settings_of(config::config const& cfg) {
-    return proxy::server_settings{cfg.listen, cfg.timeouts, cfg.limits, cfg.security};
+    return proxy::server_settings{cfg.listen, cfg.timeouts, cfg.limits, cfg.security, cfg.threads};
 }
 
 }  // namespace aic::app

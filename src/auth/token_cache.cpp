@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <mutex>
 
 namespace aic::auth {
 namespace {
@@ -49,6 +51,7 @@ struct token_cache::state {
           scopes(std::move(sc)),
           settings(st),
           max_wait(wait),
+          home(ex),
           wake(ex),
           fetched(ex),
           backoff(st.backoff_initial) {
@@ -60,8 +63,21 @@ struct token_cache::state {
     config::token_settings settings;
     milliseconds max_wait;
 
+    net::any_io_executor home;  // where fetches, waits and the refresh loop run
+
+    // `guard` covers what other threads read or drop: the token, its headers and the figures of
+    // status(). Only the home executor writes them, except reject(), which drops the token.
+    mutable std::mutex guard;
     std::shared_ptr<access_token const> token;
     std::shared_ptr<injected_headers const> headers;
+    bool ever_had_token = false;
+    std::uint64_t fetches_ok = 0;
+    std::uint64_t fetches_failed = 0;
+    std::uint64_t consecutive_failures = 0;
+    std::uint64_t requests_waited = 0;
+    std::optional<token_error> last_error;
+
+    // Home executor only.
     net::steady_timer wake;     // the refresh loop sleeps on it; cancel() wakes it
     net::steady_timer fetched;  // never expires: waiters are woken by cancel() after each fetch
     bool running = false;
@@ -71,15 +87,9 @@ struct token_cache::state {
     std::optional<boot_clock::time_point> next_attempt;  // nullopt: as soon as possible
     std::optional<boot_clock::time_point> last_failure;
     milliseconds backoff;
-    bool ever_had_token = false;
-
-    std::uint64_t fetches_ok = 0;
-    std::uint64_t fetches_failed = 0;
-    std::uint64_t consecutive_failures = 0;
-    std::uint64_t requests_waited = 0;
-    std::optional<token_error> last_error;
 
     // Fail closed with a little room: a token is not sent when it would expire in flight.
+    // Callers hold `guard`.
     bool valid_now() const {
         if (!token) return false;
         auto const skew = std::min<boot_clock::duration>(std::chrono::seconds(2), token->lifetime / 10);
@@ -99,6 +109,7 @@ token_cache::~token_cache() {
 }
 
 std::optional<grant> token_cache::valid_grant() const {
+    std::lock_guard lock{state_->guard};
     if (!state_->valid_now()) return std::nullopt;
     return grant{state_->token, state_->headers};
 }
@@ -119,10 +130,24 @@ void token_cache::request_fetch_soon() {
 
 net::awaitable<grant_result> token_cache::acquire() {
     if (auto g = valid_grant()) co_return *g;
+    // Waiting and fetching belong to the home executor; a request from another event loop waits
+    // there and resumes on its own executor (co_spawn completes through the caller's executor).
+    auto const here = co_await net::this_coro::executor;  // not inside the condition: GCC 12
+    if (!same_context(here, state_->home)) {
+        co_return co_await net::co_spawn(state_->home, acquire_at_home(), use_throw);
+    }
+    co_return co_await acquire_at_home();
+}
+
+net::awaitable<grant_result> token_cache::acquire_at_home() {
+    if (auto g = valid_grant()) co_return *g;
     using namespace net::experimental::awaitable_operators;
     auto keep = state_;  // the cache may be replaced by a reload while this request waits
     auto& s = *keep;
-    ++s.requests_waited;
+    {
+        std::lock_guard lock{s.guard};
+        ++s.requests_waited;
+    }
     auto const seen = s.generation;
     request_fetch_soon();
 
@@ -131,6 +156,7 @@ net::awaitable<grant_result> token_cache::acquire() {
         auto outcome = co_await (s.fetched.async_wait(use_nothrow) || deadline.async_wait(use_nothrow));
         if (auto g = valid_grant()) co_return *g;
         auto const& error_or = [&]() -> token_error {
+            std::lock_guard lock{s.guard};
             if (s.last_error) return *s.last_error;
             return token_error{s.source->credential_name(), s.source->endpoint().text(), 0, "no_token",
                                "no token was obtained"};
@@ -140,6 +166,7 @@ net::awaitable<grant_result> token_cache::acquire() {
                                   "the proxy is shutting down"};
         if (outcome.index() == 1) {
             token_error e = error_or();
+            std::lock_guard lock{s.guard};
             if (s.fetching || !s.last_error) {
                 e.error = "no_token";
                 e.description = "the token endpoint did not answer within " +
@@ -154,12 +181,17 @@ net::awaitable<grant_result> token_cache::acquire() {
 
 void token_cache::reject(std::shared_ptr<access_token const> const& token) {
     auto& s = *state_;
-    if (!token || s.token != token) return;  // already replaced: the new one may be fine
+    {
+        // Dropped here, on the caller's thread, so that its next acquire() cannot get it back.
+        std::lock_guard lock{s.guard};
+        if (!token || s.token != token) return;  // already replaced: the new one may be fine
+        s.token.reset();
+        s.headers.reset();
+    }
     SPDLOG_INFO("token for {} [{}] was refused by the tenant; fetching a new one",
                 s.source->credential_name(), scope_text(s.scopes));
-    s.token.reset();
-    s.headers.reset();
-    request_fetch_soon();
+    // Inline on the home thread, queued there from any other.
+    net::dispatch(s.home, [self = shared_from_this()] { self->request_fetch_soon(); });
 }
 
 auth_status token_cache::status() const {
@@ -167,6 +199,7 @@ auth_status token_cache::status() const {
     auth_status st;
     st.credential = s.source->credential_name();
     st.scopes = s.scopes;
+    std::lock_guard lock{s.guard};
     if (s.token) st.expires_at = s.token->expires_at;
     bool const valid = s.valid_now();
     st.current = valid                    ? auth_status::state::valid
@@ -226,13 +259,16 @@ net::awaitable<void> token_cache::refresh_loop() {
             SPDLOG_INFO("token for {} [{}] obtained; valid {} s, refresh in {} s",
                         s.source->credential_name(), scope_text(s.scopes), token->lifetime.count(),
                         duration_cast<std::chrono::seconds>(until(*s.next_attempt)).count());
-            s.token = std::move(token);
-            s.headers = std::move(headers);
-            s.ever_had_token = true;
-            ++s.fetches_ok;
-            s.consecutive_failures = 0;
+            {
+                std::lock_guard lock{s.guard};
+                s.token = std::move(token);
+                s.headers = std::move(headers);
+                s.ever_had_token = true;
+                ++s.fetches_ok;
+                s.consecutive_failures = 0;
+                s.last_error.reset();
+            }
             s.last_failure.reset();
-            s.last_error.reset();
             s.backoff = s.settings.backoff_initial;
             event.ok = true;
         } else {
@@ -242,9 +278,12 @@ net::awaitable<void> token_cache::refresh_loop() {
             s.next_attempt = boot_clock::now() + delay;
             s.last_failure = boot_clock::now();
             s.backoff = std::min(s.backoff * 2, s.settings.backoff_max);
-            ++s.fetches_failed;
-            ++s.consecutive_failures;
-            s.last_error = result.error();
+            {
+                std::lock_guard lock{s.guard};
+                ++s.fetches_failed;
+                ++s.consecutive_failures;
+                s.last_error = result.error();
+            }
             SPDLOG_WARN("token for {} [{}] failed: {} (HTTP {}): {}; retry in {} ms",
                         s.source->credential_name(), scope_text(s.scopes), result.error().error,
                         result.error().http_status, result.error().description, delay.count());

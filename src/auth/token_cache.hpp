@@ -1,7 +1,8 @@
 // The token cache of design.md §4 for one (credential, scope set): eager fetch, refresh ahead of
 // expiry in the background, single flight, backoff on failure, bounded waits, fail closed.
-// Not thread-safe: every call runs on the executor given at construction (one io_context
-// thread, or a strand when the daemon runs several).
+// Callable from any thread: acquire() serves a valid token under a short lock; everything that
+// waits or fetches (the refresh loop, waiters, backoff) runs on the executor given at
+// construction, its home, and acquire() hops there only when no valid token is at hand.
 #pragma once
 
 #include "auth/authenticator.hpp"
@@ -49,6 +50,7 @@ private:
     struct state;
     net::awaitable<void> refresh_loop();
     std::optional<grant> valid_grant() const;
+    net::awaitable<grant_result> acquire_at_home();
     void request_fetch_soon();
 
     std::shared_ptr<state> state_;

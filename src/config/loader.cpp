@@ -127,9 +127,8 @@ config build_config(json::value const& doc, std::string source, secret_context c
     if (auto r = top.optional_object("tokens")) c.tokens = parse_tokens(*r);
     if (auto r = top.optional_object("security")) c.security = parse_security(*r, ctx);
     if (auto r = top.optional_object("logging")) c.logging = parse_logging(*r);
-    // One event-loop thread for now: the token caches and the metrics of one proxy are not yet
-    // shared across threads, so more than 1 is refused rather than silently ignored.
-    if (auto n = top.optional_integer("threads", 1, 1)) c.threads = static_cast<unsigned>(*n);
+    // Event loops, each on its own thread; more than a host has cores only adds switching.
+    if (auto n = top.optional_integer("threads", 1, 64)) c.threads = static_cast<unsigned>(*n);
     return c;
 }
 

@@ -28,4 +28,10 @@ using result = boost::system::result<T>;
 inline constexpr auto use_throw = net::use_awaitable;                   // failure = exception
 inline constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);  // failure = [ec, ...]
 
+// Whether two executors run on the same execution context (io_context): executors of one
+// context may differ in properties (work tracking, blocking) and still share its thread.
+inline bool same_context(net::any_io_executor const& a, net::any_io_executor const& b) {
+    return &net::query(a, net::execution::context) == &net::query(b, net::execution::context);
+}
+
 }  // namespace aic

@@ -2,6 +2,7 @@
 // text exposition format 0.0.4 at scrape time.
 #include "ops/metrics.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
@@ -143,7 +144,8 @@ sample token_sample(std::string& out, std::string_view name, token_gauge const& 
 }  // namespace
 
 struct metrics_registry::impl {
-    explicit impl(std::vector<std::string> r) : routes(std::move(r)), stats(routes.size() + 1) {}
+    impl(std::vector<std::string> r, std::size_t loops)
+        : routes(std::move(r)), stats(routes.size() + 1), accepted(std::max<std::size_t>(loops, 1)) {}
 
     std::vector<std::string> routes;
     // Index routes.size() is the "none" route (no_route). std::vector of non-movable atomics is fine
@@ -152,6 +154,7 @@ struct metrics_registry::impl {
     std::array<counter, error_kinds.size()> upstream_errors{};
     counter upstream_connections{0};
     std::atomic<std::int64_t> active_connections{0};
+    std::vector<counter> accepted;  // per event loop: how evenly the kernel spreads connections
 
     route_stats& for_route(std::size_t index) {
         return index < routes.size() ? stats[index] : stats[routes.size()];
@@ -161,7 +164,8 @@ struct metrics_registry::impl {
     }
 };
 
-metrics_registry::metrics_registry(std::vector<std::string> routes) : impl_(new impl(std::move(routes))) {}
+metrics_registry::metrics_registry(std::vector<std::string> routes, std::size_t loops)
+    : impl_(new impl(std::move(routes), loops)) {}
 
 metrics_registry::~metrics_registry() {
     delete impl_;
@@ -191,8 +195,9 @@ void metrics_registry::upstream_connection_opened() {
     impl_->upstream_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
-void metrics_registry::connection_opened() {
+void metrics_registry::connection_opened(std::size_t loop) {
     impl_->active_connections.fetch_add(1, std::memory_order_relaxed);
+    impl_->accepted[loop < impl_->accepted.size() ? loop : 0].fetch_add(1, std::memory_order_relaxed);
 }
 
 void metrics_registry::connection_closed() {
@@ -283,6 +288,16 @@ std::string metrics_registry::render(std::vector<token_gauge> const& tokens) con
     append_header(out, "aic_proxy_active_connections", "gauge", "Client connections currently open.");
     auto const active = impl_->active_connections.load(std::memory_order_relaxed);
     sample(out, "aic_proxy_active_connections").value(static_cast<std::uint64_t>(active > 0 ? active : 0));
+
+    append_header(out, "aic_proxy_connections_accepted_total", "counter",
+                  "Client connections accepted, by event loop (config: threads).");
+    for (std::size_t i = 0; i < impl_->accepted.size(); ++i) {
+        std::array<char, 24> loop{};
+        auto const end = std::to_chars(loop.data(), loop.data() + loop.size(), i).ptr;
+        sample(out, "aic_proxy_connections_accepted_total")
+            .label("loop", std::string_view(loop.data(), static_cast<std::size_t>(end - loop.data())))
+            .value(impl_->accepted[i].load(std::memory_order_relaxed));
+    }
 
     append_header(out, "aic_proxy_token_fetches_total", "counter",
                   "Token endpoint exchanges, by credential, scope set and result.");

@@ -27,7 +27,8 @@ public:
     static constexpr std::size_t no_route = static_cast<std::size_t>(-1);
 
     // `routes`: route prefixes in the router's order; the index is what request_done() takes.
-    explicit metrics_registry(std::vector<std::string> routes);
+    // `loops`: the server's event loops, whose accepted connections are counted apart.
+    explicit metrics_registry(std::vector<std::string> routes, std::size_t loops = 1);
     ~metrics_registry();
     metrics_registry(metrics_registry const&) = delete;
     metrics_registry& operator=(metrics_registry const&) = delete;
@@ -36,7 +37,7 @@ public:
                       std::chrono::nanoseconds duration, std::uint64_t bytes_in, std::uint64_t bytes_out);
     void upstream_error(std::string_view kind);  // "connect", "tls", "timeout", "io"
     void upstream_connection_opened();
-    void connection_opened();
+    void connection_opened(std::size_t loop = 0);
     void connection_closed();
 
     std::string render(std::vector<token_gauge> const& tokens) const;

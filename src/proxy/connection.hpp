@@ -46,12 +46,13 @@ struct session_handle {
 
 // Lives as long as any session (sessions hold a shared_ptr to it).
 struct server_env {
-    server_env(net::any_io_executor ex, server_settings s, ssl::context& tls, ops::metrics_registry& m,
-               local_handler l);
+    server_env(net::any_io_executor ex, net::any_io_executor home, server_settings s, ssl::context& tls,
+               ops::metrics_registry& m, local_handler l);
 
     server_settings settings;  // timeouts and limits; security comes from the snapshot
     ops::metrics_registry& metrics;
     local_handler local;
+    net::any_io_executor home;  // the first event loop: `local` runs there, whichever loop asks
     net_tls::upstream_pool pool;
     std::shared_ptr<snapshot const> current;
     bool draining = false;

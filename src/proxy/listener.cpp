@@ -21,13 +21,18 @@ namespace {
     throw std::runtime_error("listen " + (a.text.empty() ? a.host + a.path : a.text) + ": " + what);
 }
 
+// SO_REUSEPORT: one listening socket per event loop on the same address, among which the kernel
+// spreads new connections by their address hash (Linux lets only the same user join the group).
+using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
 acceptor_type open_tcp(net::any_io_executor const& ex, tcp::endpoint const& ep,
-                       config::listen_address const& a) {
+                       config::listen_address const& a, bool share_port) {
     acceptor_type acc{ex};
     net::generic::stream_protocol::endpoint const gep{ep.data(), ep.size(), IPPROTO_TCP};
     error_code ec;
     acc.open(gep.protocol(), ec);
     if (!ec) acc.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec && share_port) acc.set_option(reuse_port(true), ec);
     // Separate v4 and v6 sockets, so "0.0.0.0:p" and "[::]:p" can both be configured.
     if (!ec && ep.address().is_v6()) acc.set_option(net::ip::v6_only(true), ec);
     if (!ec) acc.bind(gep, ec);
@@ -76,7 +81,8 @@ acceptor_type open_unix(net::any_io_executor const& ex, config::listen_address c
 
 }  // namespace
 
-std::vector<bound_listener> bind_listener(net::any_io_executor ex, config::listen_address const& a) {
+std::vector<bound_listener> bind_listener(net::any_io_executor ex, config::listen_address const& a,
+                                          bool share_port) {
     std::vector<bound_listener> out;
     if (a.type == config::listen_address::kind::unix_socket) {
         out.push_back(bound_listener{open_unix(ex, a), std::nullopt, a.path, a.text});
@@ -100,11 +106,31 @@ std::vector<bound_listener> bind_listener(net::any_io_executor ex, config::liste
         }
     }
     for (auto const& ep : endpoints) {
-        auto acc = open_tcp(ex, ep, a);
+        auto acc = open_tcp(ex, ep, a, share_port);
         auto bound = to_tcp(acc.local_endpoint());
         out.push_back(bound_listener{std::move(acc), bound, {}, a.text});
     }
     return out;
+}
+
+bound_listener another_listener(bound_listener& first, net::any_io_executor ex) {
+    if (first.tcp_endpoint) {
+        config::listen_address a;
+        a.text = first.text;
+        return bound_listener{open_tcp(ex, *first.tcp_endpoint, a, true), first.tcp_endpoint, {}, first.text};
+    }
+    // A unix socket has no port to share: the loops accept from one socket (a dup of it each).
+    int const fd = ::dup(first.acceptor.native_handle());
+    if (fd < 0) throw std::runtime_error("listen " + first.text + ": dup: " + std::strerror(errno));
+    acceptor_type acc{std::move(ex)};
+    error_code ec;
+    acc.assign(first.acceptor.local_endpoint().protocol(), fd, ec);
+    if (ec) {
+        ::close(fd);
+        throw std::runtime_error("listen " + first.text + ": " + ec.message());
+    }
+    // Only the first listener owns the path (and removes it at the end).
+    return bound_listener{std::move(acc), std::nullopt, {}, first.text};
 }
 
 std::optional<tcp::endpoint> to_tcp(net::generic::stream_protocol::endpoint const& ep) {

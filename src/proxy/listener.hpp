@@ -22,8 +22,15 @@ struct bound_listener {
     std::string text;                           // as configured, for logs
 };
 
-// One or more acceptors per address (a name may resolve to several).
-std::vector<bound_listener> bind_listener(net::any_io_executor ex, config::listen_address const& address);
+// One or more acceptors per address (a name may resolve to several). `share_port`: TCP sockets
+// are opened with SO_REUSEPORT, so that another_listener() can add more on the same port.
+std::vector<bound_listener> bind_listener(net::any_io_executor ex, config::listen_address const& address,
+                                          bool share_port = false);
+
+// A listener for another event loop on what `first` listens on: a socket of its own on the same
+// TCP port (SO_REUSEPORT; the kernel spreads connections), or the same unix socket. Throws
+// std::runtime_error naming the address.
+bound_listener another_listener(bound_listener& first, net::any_io_executor ex);
 
 // The TCP endpoint of a generic one, or nullopt for a unix-socket peer.
 std::optional<tcp::endpoint> to_tcp(net::generic::stream_protocol::endpoint const& ep);

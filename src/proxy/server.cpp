@@ -1,5 +1,6 @@
-// The server: listeners, the session registry, update() and the drain on shutdown. One thread:
-// every member is touched only from the io_context's thread, so no locks.
+// The server: N event loops ("workers"), each with its own accept loops, session registry and
+// upstream pool; update() and the drain on shutdown reach every worker on its own loop. Nothing
+// a worker owns is touched from another thread, so the hot path takes no lock.
 #include "proxy/server.hpp"
 
 #include "proxy/connection.hpp"
@@ -9,11 +10,16 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <unistd.h>
 #include <algorithm>
+#include <atomic>
 #include <list>
+#include <thread>
 
 namespace aic::proxy {
 
@@ -34,11 +40,12 @@ void session_handle::abort() {
     if (client != nullptr) client->close();
 }
 
-server_env::server_env(net::any_io_executor ex, server_settings s, ssl::context& tls,
-                       ops::metrics_registry& m, local_handler l)
+server_env::server_env(net::any_io_executor ex, net::any_io_executor home_ex, server_settings s,
+                       ssl::context& tls, ops::metrics_registry& m, local_handler l)
     : settings(std::move(s)),
       metrics(m),
       local(std::move(l)),
+      home(std::move(home_ex)),
       pool(std::move(ex), tls,
            net_tls::pool_settings{
                settings.limits.upstream_pool_size, settings.timeouts.upstream_idle,
@@ -61,22 +68,24 @@ net::awaitable<void> refuse_connection(detail::client_stream stream, std::chrono
     stream.close();
 }
 
-}  // namespace
-
-struct server::impl : std::enable_shared_from_this<impl> {
-    impl(net::any_io_executor e, server_settings s, std::shared_ptr<routing_table const> routes,
-         ssl::context& tls, ops::metrics_registry& m, local_handler local)
-        : ex(e), all_done(e) {
-        auto security = s.security;
-        env = std::make_shared<detail::server_env>(e, std::move(s), tls, m, std::move(local));
-        env->current = detail::make_snapshot(std::move(routes), std::move(security));
+// One event loop's part of the server.
+struct worker : std::enable_shared_from_this<worker> {
+    worker(std::size_t i, net::any_io_executor e, net::any_io_executor home, server_settings s,
+           std::shared_ptr<detail::snapshot const> snap, ssl::context& tls, ops::metrics_registry& m,
+           local_handler local, std::atomic<std::size_t>& connections)
+        : index(i), ex(e), all_done(e), total_connections(connections) {
+        env =
+            std::make_shared<detail::server_env>(e, std::move(home), std::move(s), tls, m, std::move(local));
+        env->current = std::move(snap);
     }
 
+    std::size_t index;  // 0 for the first loop
     net::any_io_executor ex;
     std::shared_ptr<detail::server_env> env;
     std::vector<detail::bound_listener> listeners;
     std::list<std::shared_ptr<detail::session_handle>> sessions;
-    net::steady_timer all_done;  // a one-shot event: cancelled when the last session ends
+    net::steady_timer all_done;                   // a one-shot event: cancelled when the last session ends
+    std::atomic<std::size_t>& total_connections;  // over every worker, for limits.max_connections
 
     void close_listeners() {
         for (auto& l : listeners) {
@@ -86,6 +95,20 @@ struct server::impl : std::enable_shared_from_this<impl> {
                 ::unlink(l.unix_path.c_str());
                 l.unix_path.clear();
             }
+        }
+    }
+
+    // Closes everything at once (the server is going away without a drain).
+    void abort_all() {
+        close_listeners();
+        env->draining = true;
+        for (auto const& h : sessions) h->abort();
+        env->pool.clear();
+    }
+
+    void start_accepting() {
+        for (std::size_t i = 0; i < listeners.size(); ++i) {
+            net::co_spawn(ex, accept_loop(shared_from_this(), i), net::detached);
         }
     }
 
@@ -101,18 +124,21 @@ struct server::impl : std::enable_shared_from_this<impl> {
             }
         }
         sessions.erase(it);
+        total_connections.fetch_sub(1, std::memory_order_relaxed);
         env->metrics.connection_closed();
         if (sessions.empty()) all_done.cancel();
     }
 
-    static net::awaitable<void> accept_loop(std::shared_ptr<impl> self, std::size_t index) {
+    static net::awaitable<void> accept_loop(std::shared_ptr<worker> self, std::size_t index) {
         auto& listener = self->listeners[index];
         net::steady_timer backoff{self->ex};
         for (;;) {
             auto [ec, socket] = co_await listener.acceptor.async_accept(use_nothrow);
             if (!listener.acceptor.is_open() || ec == net::error::operation_aborted) co_return;
             if (ec) {
-                // EMFILE and friends: pause instead of spinning on a failing accept.
+                // Another loop took the connection first (a shared unix socket), or EMFILE and
+                // friends: for those, pause instead of spinning on a failing accept.
+                if (ec == net::error::would_block || ec == net::error::try_again) continue;
                 spdlog::warn("accept on {}: {}", listener.text, ec.message());
                 backoff.expires_after(std::chrono::milliseconds{100});
                 co_await backoff.async_wait(use_nothrow);
@@ -127,20 +153,111 @@ struct server::impl : std::enable_shared_from_this<impl> {
                 socket.set_option(tcp::no_delay(true), pec);
             }
             detail::client_stream stream{std::move(socket)};
-            if (self->env->draining) continue;  // closed by going out of scope
-            if (self->sessions.size() >= env.settings.limits.max_connections) {
+            if (env.draining) continue;  // closed by going out of scope
+            if (self->total_connections.fetch_add(1, std::memory_order_relaxed) >=
+                env.settings.limits.max_connections) {
+                self->total_connections.fetch_sub(1, std::memory_order_relaxed);
                 net::co_spawn(self->ex, refuse_connection(std::move(stream), env.settings.timeouts.body_io),
                               net::detached);
                 continue;
             }
             auto handle = std::make_shared<detail::session_handle>();
             auto it = self->sessions.insert(self->sessions.end(), handle);
-            env.metrics.connection_opened();
+            env.metrics.connection_opened(self->index);
             net::co_spawn(self->ex,
                           detail::run_session(self->env, std::move(stream), std::move(client_ip), handle),
                           [self, it](std::exception_ptr e) { self->session_ended(it, e); });
         }
     }
+
+    // On this worker's loop: new requests start with `snap`.
+    static net::awaitable<void> install(std::shared_ptr<worker> self,
+                                        std::shared_ptr<detail::snapshot const> snap) {
+        self->env->current = std::move(snap);
+        co_return;
+    }
+
+    // On this worker's loop: stop accepting, drain, close what is left.
+    static net::awaitable<void> drain(std::shared_ptr<worker> self, std::chrono::milliseconds limit) {
+        self->close_listeners();
+        self->env->draining = true;
+        // Connections waiting for a next request have nothing to finish.
+        for (auto const& h : self->sessions) {
+            if (h->idle) h->abort();
+        }
+        if (!self->sessions.empty()) {
+            self->all_done.expires_after(limit);
+            co_await self->all_done.async_wait(use_nothrow);
+        }
+        if (!self->sessions.empty()) {
+            spdlog::warn("drain time over: closing {} connection(s) with requests in flight",
+                         self->sessions.size());
+            for (auto const& h : self->sessions) h->abort();
+            self->all_done.expires_at(net::steady_timer::time_point::max());
+            if (!self->sessions.empty()) co_await self->all_done.async_wait(use_nothrow);
+        }
+        self->env->pool.clear();
+    }
+};
+
+// An event loop of its own, run on its own thread until the server lets it go.
+struct extra_loop {
+    net::io_context ioc{1};  // one thread: Asio's scheduler takes no locks
+    net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
+    std::thread thread;
+};
+
+// Runs `job(w)` on every worker's own loop at once and completes (on the calling loop) when all
+// of them have finished. Arguments by reference and callers pass named objects: GCC 12 destroys
+// by-value arguments of a coroutine called inside a co_await expression twice (PR 99576).
+template <class Job>
+net::awaitable<void> on_every_worker(std::vector<std::shared_ptr<worker>> const& workers, Job const& job) {
+    auto const here = co_await net::this_coro::executor;
+    auto pending = std::make_shared<std::size_t>(workers.size());
+    auto all_done = std::make_shared<net::steady_timer>(here, net::steady_timer::time_point::max());
+    for (auto const& w : workers) {
+        net::co_spawn(w->ex, job(w), [here, pending, all_done](std::exception_ptr e) {
+            if (e) spdlog::error("event loop task failed");
+            // Counted on the calling loop, which alone touches `pending` and the timer.
+            net::post(here, [pending, all_done] {
+                if (--*pending == 0) all_done->cancel();
+            });
+        });
+    }
+    while (*pending > 0) co_await all_done->async_wait(use_nothrow);
+}
+
+}  // namespace
+
+struct server::impl {
+    impl(net::any_io_executor e, server_settings s, std::shared_ptr<routing_table const> routes,
+         ssl::context& tls, ops::metrics_registry& m, local_handler local)
+        : home(e) {
+        unsigned const n = std::max(1u, s.threads);
+        auto snap = detail::make_snapshot(std::move(routes), s.security);
+        for (unsigned i = 1; i < n; ++i) loops.push_back(std::make_unique<extra_loop>());
+        for (unsigned i = 0; i < n; ++i) {
+            net::any_io_executor ex = i == 0 ? home : loops[i - 1]->ioc.get_executor();
+            workers.push_back(std::make_shared<worker>(i, ex, home, s, snap, tls, m, local, connections));
+        }
+    }
+
+    ~impl() {
+        // Normally shutdown() has drained everything and the extra loops have ended; otherwise stop
+        // them first, so that no loop runs while its worker is closed from this thread.
+        for (auto& loop : loops) {
+            if (!loop->thread.joinable()) continue;
+            loop->ioc.stop();
+            loop->thread.join();
+        }
+        for (auto& w : workers) w->abort_all();
+        workers.clear();
+    }
+
+    net::any_io_executor home;
+    std::atomic<std::size_t> connections{0};
+    std::vector<std::unique_ptr<extra_loop>> loops;  // declared before workers: outlives their sockets
+    std::vector<std::shared_ptr<worker>> workers;    // [0] runs on `home`, [i] on loops[i - 1]
 };
 
 server::server(net::any_io_executor ex, server_settings settings, std::shared_ptr<routing_table const> routes,
@@ -148,59 +265,49 @@ server::server(net::any_io_executor ex, server_settings settings, std::shared_pt
     : impl_(std::make_shared<impl>(std::move(ex), std::move(settings), std::move(routes), upstream_tls,
                                    metrics, std::move(local))) {}
 
-server::~server() {
-    impl_->close_listeners();
-    impl_->env->draining = true;
-    for (auto const& h : impl_->sessions) h->abort();
-    impl_->env->pool.clear();
-}
+server::~server() = default;
 
 void server::start() {
-    for (auto const& address : impl_->env->settings.listen) {
-        auto bound = detail::bind_listener(impl_->ex, address);
-        for (auto& b : bound) impl_->listeners.push_back(std::move(b));
+    auto& first = *impl_->workers.front();
+    for (auto const& address : first.env->settings.listen) {
+        auto bound = detail::bind_listener(first.ex, address, impl_->workers.size() > 1);
+        for (auto& b : bound) first.listeners.push_back(std::move(b));
     }
-    for (std::size_t i = 0; i < impl_->listeners.size(); ++i) {
-        net::co_spawn(impl_->ex, impl::accept_loop(impl_, i), net::detached);
+    for (std::size_t i = 1; i < impl_->workers.size(); ++i) {
+        auto& w = *impl_->workers[i];
+        for (auto& l : first.listeners) w.listeners.push_back(detail::another_listener(l, w.ex));
     }
+    for (auto& w : impl_->workers) w->start_accepting();
+    for (auto& loop : impl_->loops) loop->thread = std::thread([&ioc = loop->ioc] { ioc.run(); });
 }
 
-void server::update(std::shared_ptr<routing_table const> routes, config::security security) {
-    impl_->env->current = detail::make_snapshot(std::move(routes), std::move(security));
+net::awaitable<void> server::update(std::shared_ptr<routing_table const> const& routes,
+                                    config::security const& security) {
+    auto const snap = detail::make_snapshot(routes, security);
+    auto const install = [snap](std::shared_ptr<worker> w) { return worker::install(std::move(w), snap); };
+    co_await on_every_worker(impl_->workers, install);
 }
 
 net::awaitable<void> server::shutdown(std::chrono::milliseconds drain) {
     auto self = impl_;
-    self->close_listeners();
-    self->env->draining = true;
-    // Connections waiting for a next request have nothing to finish.
-    for (auto const& h : self->sessions) {
-        if (h->idle) h->abort();
-    }
-    if (!self->sessions.empty()) {
-        self->all_done.expires_after(drain);
-        co_await self->all_done.async_wait(use_nothrow);
-    }
-    if (!self->sessions.empty()) {
-        spdlog::warn("drain time over: closing {} connection(s) with requests in flight",
-                     self->sessions.size());
-        for (auto const& h : self->sessions) h->abort();
-        self->all_done.expires_at(net::steady_timer::time_point::max());
-        if (!self->sessions.empty()) co_await self->all_done.async_wait(use_nothrow);
-    }
-    self->env->pool.clear();
+    auto const drain_one = [drain](std::shared_ptr<worker> w) { return worker::drain(std::move(w), drain); };
+    co_await on_every_worker(self->workers, drain_one);
+    // Nothing is left on the extra loops: let their threads end.
+    for (auto& loop : self->loops) loop->work.reset();
+    for (auto& loop : self->loops)
+        if (loop->thread.joinable()) loop->thread.join();
 }
 
 std::vector<tcp::endpoint> server::tcp_endpoints() const {
     std::vector<tcp::endpoint> out;
-    for (auto const& l : impl_->listeners) {
+    for (auto const& l : impl_->workers.front()->listeners) {
         if (l.tcp_endpoint) out.push_back(*l.tcp_endpoint);
     }
     return out;
 }
 
 std::size_t server::active_connections() const {
-    return impl_->sessions.size();
+    return impl_->connections.load(std::memory_order_relaxed);
 }
 
 }  // namespace aic::proxy

@@ -38,8 +38,12 @@ struct server_settings {
     config::timeouts timeouts;
     config::limits limits;
     config::security security;
+    unsigned threads = 1;  // event loops; the first is the caller's, the others get a thread each
 };
 
+// With threads = N the server runs N shared-nothing event loops, as nginx runs workers: each
+// accepts from the same listening sockets and owns its sessions and upstream pool, so the hot
+// path takes no lock. The first loop is `ex` (the caller's); the local handler always runs there.
 class server {
 public:
     server(net::any_io_executor ex, server_settings settings, std::shared_ptr<routing_table const> routes,
@@ -48,11 +52,15 @@ public:
     server(server const&) = delete;
     server& operator=(server const&) = delete;
 
-    // Binds every listener (throws std::runtime_error naming the address) and starts accepting.
+    // Binds every listener (throws std::runtime_error naming the address), starts the extra
+    // event loops and starts accepting.
     void start();
     // SIGHUP: new requests use the new routes/policy; requests in flight finish on the old ones.
-    void update(std::shared_ptr<routing_table const> routes, config::security security);
-    // Stops accepting, lets in-flight requests finish up to `drain`, then closes everything.
+    // Completes when every event loop has the new routes. Call from the caller's executor.
+    net::awaitable<void> update(std::shared_ptr<routing_table const> const& routes,
+                                config::security const& security);
+    // Stops accepting, lets in-flight requests finish up to `drain`, then closes everything and
+    // lets the extra event loops end. Call from the caller's executor.
     net::awaitable<void> shutdown(std::chrono::milliseconds drain);
 
     std::vector<tcp::endpoint> tcp_endpoints() const;  // bound addresses (port 0 resolved)

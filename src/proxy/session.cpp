@@ -85,6 +85,19 @@ net::awaitable<request_outcome> refuse(session_state& s, refusal r, std::string_
     co_return out;
 }
 
+// The local endpoints read state that lives on the first event loop (credentials, which a reload
+// replaces): a session on another loop has them answered there.
+net::awaitable<http::response<http::string_body>> local_response(server_env& env, std::string_view path) {
+    co_return env.local(path);
+}
+
+net::awaitable<http::response<http::string_body>> answer_locally(server_env& env, std::string_view path) {
+    // Not co_await inside the condition: GCC 12 miscompiles that (an illegal instruction).
+    auto const here = co_await net::this_coro::executor;
+    if (same_context(here, env.home)) co_return env.local(path);
+    co_return co_await net::co_spawn(env.home, local_response(env, path), use_throw);
+}
+
 net::awaitable<request_outcome> handle_request(session_state& s,
                                                http::request_parser<http::buffer_body>& parser,
                                                std::string_view request_id, bool keep) {
@@ -103,7 +116,7 @@ net::awaitable<request_outcome> handle_request(session_state& s,
     }
     if (is_local_path(target.path)) {
         std::string_view rest = target.path.substr(std::string_view{"/_proxy"}.size());
-        auto res = s.env.local(rest.empty() ? std::string_view{"/"} : rest);
+        auto res = co_await answer_locally(s.env, rest.empty() ? std::string_view{"/"} : rest);
         bool const k = keep && body_done;
         res.set("X-Request-Id", request_id);
         res.version(version);

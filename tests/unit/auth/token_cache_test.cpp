@@ -6,6 +6,8 @@
 #include "fixture.hpp"
 
 #include <catch2/catch.hpp>
+#include <mutex>
+#include <thread>
 
 using namespace aic;
 using namespace std::chrono_literals;
@@ -195,5 +197,105 @@ TEST_CASE("reject drops only the token that was refused", "[cache]") {
         auto const t3 = co_await h.cache->acquire();
         CHECK(t3->token == t2->token);
     });
+    CHECK(f.sim->stats().token_requests == 2);
+}
+
+namespace {
+
+// Event loops other than the cache's own, each on its own thread, as the daemon runs with
+// `threads` > 1. Their coroutines are spawned before run(); join() waits until they are done.
+struct other_loops {
+    std::vector<std::unique_ptr<net::io_context>> loops;
+    std::vector<std::thread> threads;
+
+    explicit other_loops(int n) {
+        for (int i = 0; i < n; ++i) loops.push_back(std::make_unique<net::io_context>(1));
+    }
+    void run() {
+        for (auto& l : loops) threads.emplace_back([&ioc = *l] { ioc.run(); });
+    }
+    void join() {
+        for (auto& t : threads) t.join();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("acquires from other event loops cause one fetch and resume on their own loop",
+          "[cache][threads]") {
+    test::sim_fixture f;
+    harness h(f, {});
+    constexpr int loop_count = 4;
+    constexpr int per_loop = 25;
+    std::mutex mu;
+    std::vector<std::string> seen;
+    int resumed_at_home = 0;
+    h.run([&]() -> net::awaitable<void> {
+        auto const home = co_await net::this_coro::executor;
+        net::steady_timer all_done(home, net::steady_timer::time_point::max());
+        int finished = 0;  // counted on the cache's loop only
+        other_loops others(loop_count);
+        for (auto& loop : others.loops) {
+            for (int i = 0; i < per_loop; ++i) {
+                net::co_spawn(
+                    *loop,
+                    [&, &ioc = *loop]() -> net::awaitable<void> {
+                        auto const g = co_await h.cache->acquire();
+                        {
+                            std::lock_guard lock{mu};
+                            if (g) seen.emplace_back(g->token->value.reveal());
+                            if (!ioc.get_executor().running_in_this_thread()) ++resumed_at_home;
+                        }
+                        net::post(home, [&] {
+                            if (++finished == loop_count * per_loop) all_done.cancel();
+                        });
+                    },
+                    net::detached);
+            }
+        }
+        others.run();
+        while (finished < loop_count * per_loop) co_await all_done.async_wait(use_nothrow);
+        others.join();
+    });
+    REQUIRE(seen.size() == loop_count * per_loop);
+    CHECK(std::all_of(seen.begin(), seen.end(), [&](auto const& t) { return t == seen.front(); }));
+    CHECK(resumed_at_home == 0);
+    CHECK(f.sim->stats().token_requests == 1);
+}
+
+TEST_CASE("a token rejected on another event loop is never handed out again", "[cache][threads]") {
+    test::sim_fixture f;
+    harness h(f, {});
+    std::shared_ptr<auth::access_token const> first;
+    std::shared_ptr<auth::access_token const> second;
+    h.run([&]() -> net::awaitable<void> {
+        auto const home = co_await net::this_coro::executor;
+        net::steady_timer done(home, net::steady_timer::time_point::max());
+        bool finished = false;
+        other_loops other(1);
+        net::co_spawn(
+            *other.loops.front(),
+            [&]() -> net::awaitable<void> {
+                auto const t1 = co_await h.cache->acquire();
+                if (t1) {
+                    first = t1->token;
+                    h.cache->reject(first);
+                    auto const t2 = co_await h.cache->acquire();
+                    if (t2) second = t2->token;
+                }
+                net::post(home, [&] {
+                    finished = true;
+                    done.cancel();
+                });
+            },
+            net::detached);
+        other.run();
+        while (!finished) co_await done.async_wait(use_nothrow);
+        other.join();
+    });
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK(second != first);
+    CHECK(second->value.reveal() != first->value.reveal());
     CHECK(f.sim->stats().token_requests == 2);
 }

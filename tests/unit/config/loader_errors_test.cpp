@@ -51,9 +51,9 @@ TEST_CASE("wrong types name the path and the kind, not the value", "[config][err
     credentials_fixture f;
     CHECK_THAT(f.error(sa_config(R"("threads": "2")")), Contains("config: threads: expected an integer"));
     CHECK_THAT(f.error(sa_config(R"("threads": 0)")),
-               Contains("config: threads: expected an integer from 1 to 1, got 0"));
-    CHECK_THAT(f.error(sa_config(R"("threads": 4)")),
-               Contains("config: threads: expected an integer from 1 to 1, got 4"));
+               Contains("config: threads: expected an integer from 1 to 64, got 0"));
+    CHECK_THAT(f.error(sa_config(R"("threads": 65)")),
+               Contains("config: threads: expected an integer from 1 to 64, got 65"));
     CHECK_THAT(f.error(sa_config(R"("listen": "127.0.0.1:8080")")),
                Contains("config: listen: expected an array, got string"));
     CHECK_THAT(

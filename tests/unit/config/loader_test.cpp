@@ -118,7 +118,7 @@ TEST_CASE("full.json: every section is read", "[config][load]") {
     CHECK(c.logging.level == "debug");
     CHECK(c.logging.fmt == logging_settings::format::json);
     CHECK_FALSE(c.logging.access_log);
-    CHECK(c.threads == 1);
+    CHECK(c.threads == 4);
 }
 
 TEST_CASE("the shipped examples load, with the built-in table for minimal.json", "[config][load]") {
