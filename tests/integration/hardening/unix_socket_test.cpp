@@ -95,6 +95,20 @@ TEST_CASE("a unix socket listener gets its configured mode and serves requests")
         CHECK(st.st_gid == ::getgid());
         expect_served_over(path, sim);
     }
+    SECTION("threads = 3: every event loop accepts on the one socket; it is removed once") {
+        auto config = with_unix_listener(sim, path, "0600");
+        config["threads"] = 3;
+        proxy_process proxy{sim.dir(), config};
+        REQUIRE(proxy.process().wait_for_line("listening on unix:" + path, std::chrono::seconds{10}));
+        CHECK(file_mode(path) == 0600);
+        for (int i = 0; i < 12; ++i) expect_served_over(path, sim);
+        proxy.process().terminate();
+        auto const code = proxy.process().wait_for(std::chrono::seconds{30});
+        REQUIRE(code.has_value());
+        CHECK(*code == 0);
+        CHECK_FALSE(std::filesystem::exists(path));
+        CHECK(proxy.process().stderr_text().find("error") == std::string::npos);
+    }
     SECTION("the socket file is removed on a clean stop") {
         proxy_process proxy{sim.dir(), with_unix_listener(sim, path, "0600")};
         // SIGTERM is handled once the event loop runs (a served request proves it does); before
