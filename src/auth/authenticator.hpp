@@ -32,6 +32,9 @@ public:
     virtual ~authenticator() = default;
     // A valid grant now, or after a bounded wait for a running fetch; else a token_error.
     virtual net::awaitable<grant_result> acquire() = 0;
+    // A valid grant when one is at hand, without suspending: the steady-state path, which costs
+    // no coroutine frame. nullopt means "call acquire()", not "no token".
+    virtual std::optional<grant> try_acquire() { return std::nullopt; }
     // The upstream answered 401 to a request that carried `token`: drop it if still cached.
     virtual void reject(std::shared_ptr<access_token const> const& token) = 0;
     virtual auth_status status() const = 0;

@@ -19,6 +19,7 @@ public:
         headers_ = std::move(headers);
     }
     net::awaitable<grant_result> acquire() override { co_return grant{nullptr, headers_}; }
+    std::optional<grant> try_acquire() override { return grant{nullptr, headers_}; }
     void reject(std::shared_ptr<access_token const> const&) override {}
     auth_status status() const override {
         auth_status s;

@@ -39,6 +39,7 @@ public:
     ~token_cache() override;
 
     net::awaitable<grant_result> acquire() override;
+    std::optional<grant> try_acquire() override { return valid_grant(); }
     void reject(std::shared_ptr<access_token const> const& token) override;
     auth_status status() const override;
     void start() override;

@@ -49,13 +49,15 @@ private:
     std::array<char, 20> size_line_{};
 };
 
-// Writes what `batch` holds within `timeout` and empties it.
+// Starts writing what `batch` holds within `timeout` and empties the batch (the write took its
+// own copy of the buffer list; the bytes stay where they are). Not a coroutine of its own: the
+// caller awaits the write directly, which saves a coroutine frame per write.
 template <class Stream>
-net::awaitable<error_code> flush(Stream& stream, wire_batch& batch, std::chrono::milliseconds timeout) {
+auto flush(Stream& stream, wire_batch& batch, std::chrono::milliseconds timeout) {
     beast::get_lowest_layer(stream).expires_after(timeout);
-    auto [ec, n] = co_await net::async_write(stream, batch.buffers(), use_nothrow);
+    auto write = net::async_write(stream, batch.buffers(), use_nothrow);
     batch.clear();
-    co_return ec;
+    return write;
 }
 
 struct piece_result {
@@ -112,7 +114,7 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
     if (!replay.data().empty()) {
         batch.piece(replay.data().data(), replay.data().size(), chunked);
         if (!client_parser.is_done()) {
-            if (auto ec = co_await flush(upstream, batch, body_io))
+            if (auto const [ec, sent] = co_await flush(upstream, batch, body_io); ec)
                 co_return relay_result{relay_status::upstream_failed, ec};
         }
     }
@@ -122,7 +124,7 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
     while (!client_parser.is_done()) {
         // A body still to come from the client must not hold the head back.
         if (!batch.empty() && client_buffer.size() == 0) {
-            if (auto ec = co_await flush(upstream, batch, body_io))
+            if (auto const [ec, sent] = co_await flush(upstream, batch, body_io); ec)
                 co_return relay_result{relay_status::upstream_failed, ec};
         }
         client.expires_after(body_io);
@@ -133,13 +135,13 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
         replay.keep(buffer.data(), got);
         batch.piece(buffer.data(), got, chunked);
         if (client_parser.is_done() || batch.empty()) continue;
-        if (auto ec = co_await flush(upstream, batch, body_io))
+        if (auto const [ec, sent] = co_await flush(upstream, batch, body_io); ec)
             co_return relay_result{relay_status::upstream_failed, ec};
     }
 
     if (chunked) batch.last_chunk();
     if (!batch.empty()) {
-        if (auto ec = co_await flush(upstream, batch, body_io))
+        if (auto const [ec, sent] = co_await flush(upstream, batch, body_io); ec)
             co_return relay_result{relay_status::upstream_failed, ec};
     }
     co_return relay_result{};
@@ -176,7 +178,7 @@ net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
     // with it, in one write; with nothing buffered the head goes alone at once, so a slow body
     // never holds it back.
     if (parser.is_done() || upstream_buffer.size() == 0) {
-        if (auto ec = co_await flush(client, batch, body_io))
+        if (auto const [ec, sent] = co_await flush(client, batch, body_io); ec)
             co_return relay_result{relay_status::client_failed, ec};
         if (parser.is_done()) co_return relay_result{};
     }
@@ -202,7 +204,7 @@ net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
         batch.piece(buffer.data(), got, chunked);
         if (parser.is_done() && chunked) batch.last_chunk();
         if (batch.empty()) continue;
-        if (auto wec = co_await flush(client, batch, body_io))
+        if (auto const [wec, sent] = co_await flush(client, batch, body_io); wec)
             co_return relay_result{relay_status::client_failed, wec};
     }
     co_return relay_result{};

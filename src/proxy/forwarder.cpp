@@ -58,9 +58,16 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     unsigned const version = creq.version();
     auto const& binding = rq.binding;
 
-    auto granted = co_await binding.auth->acquire();
-    if (!granted) co_return co_await answer(client, rq, no_token(describe(granted.error())), to.body_io, out);
-    auth::grant grant = *granted;
+    // Steady state: a valid token is at hand and no coroutine frame is spent on asking for it.
+    auth::grant grant;
+    if (auto ready = binding.auth->try_acquire()) {
+        grant = std::move(*ready);
+    } else {
+        auto granted = co_await binding.auth->acquire();
+        if (!granted)
+            co_return co_await answer(client, rq, no_token(describe(granted.error())), to.body_io, out);
+        grant = *granted;
+    }
 
     // Only now, after every check passed, may the client start an upload it was holding back.
     if (!rq.parser.is_done() && version >= 11 && wants_continue(creq)) {
@@ -81,7 +88,7 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     std::string_view const client_host = creq[http::field::host];  // creq outlives the relay
     std::string const authority = binding.upstream.authority();
 
-    std::string head;
+    std::string& head = rq.head;
     for (;;) {
         forward_context const ctx{authority, rq.client_ip, client_host, rq.request_id};
         head.clear();

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace aic::proxy::detail {
@@ -19,6 +20,7 @@ struct relay_request {
     http::request_parser<http::buffer_body>& parser;  // head read; body (if any) not yet
     beast::flat_buffer& client_buffer;
     beast::flat_buffer& upstream_buffer;  // the session's, reused: empty between requests
+    std::string& head;                    // the session's, reused: room for the heads' wire text
     checked_target target;
     route_binding const& binding;
     std::string_view request_id;

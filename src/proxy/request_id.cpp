@@ -54,18 +54,26 @@ private:
 
 }  // namespace
 
-std::string make_request_id(std::string_view client_supplied) {
-    if (valid_client_id(client_supplied)) return std::string{client_supplied};
+void make_request_id(std::string_view client_supplied, std::string& out) {
+    if (valid_client_id(client_supplied)) {
+        out.assign(client_supplied);
+        return;
+    }
     thread_local xoshiro256 rng;
     constexpr char digits[] = "0123456789abcdef";
-    std::string id(32, '0');
+    out.assign(32, '0');
     for (std::size_t half = 0; half < 2; ++half) {
         std::uint64_t v = rng.next();
         for (std::size_t i = 0; i < 16; ++i) {
-            id[half * 16 + i] = digits[v & 0xf];
+            out[half * 16 + i] = digits[v & 0xf];
             v >>= 4;
         }
     }
+}
+
+std::string make_request_id(std::string_view client_supplied) {
+    std::string id;
+    make_request_id(client_supplied, id);
     return id;
 }
 

@@ -74,6 +74,7 @@ struct session_state {
     session_handle& handle;
     relay_buffer& relay;
     beast::flat_buffer& upstream_buffer;
+    std::string& head;
 };
 
 net::awaitable<request_outcome> refuse(session_state& s, refusal r, std::string_view request_id,
@@ -144,7 +145,8 @@ net::awaitable<request_outcome> handle_request(session_state& s,
     }
 
     auto const body_buffer = s.relay.get(std::max<std::size_t>(s.env.settings.limits.buffer_bytes, 4096));
-    relay_request rq{parser, s.buffer, s.upstream_buffer, target, binding, request_id, s.client_ip, keep};
+    relay_request rq{parser,  s.buffer,   s.upstream_buffer, s.head, target,
+                     binding, request_id, s.client_ip,       keep};
     auto relayed = co_await forward(s.env, s.stream, rq, s.handle, body_buffer);
     out.status = relayed.status;
     out.bytes_in = relayed.bytes_in;
@@ -236,7 +238,9 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream 
     beast::flat_buffer buffer;
     relay_buffer relay;
     beast::flat_buffer upstream_buffer;
-    session_state s{*env, stream, buffer, client_ip, *handle, relay, upstream_buffer};
+    std::string head;        // wire text of the heads relayed; its capacity outlives each request
+    std::string request_id;  // likewise
+    session_state s{*env, stream, buffer, client_ip, *handle, relay, upstream_buffer, head};
     std::uint32_t served = 0;
 
     for (;;) {
@@ -295,7 +299,7 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream 
         // HTTP/1.0 clients get close-delimited answers; keep-alive is for 1.1 only.
         bool const keep = req.version() >= 11 && parser.keep_alive() &&
                           served < lim.max_requests_per_connection && !env->draining;
-        std::string const request_id = make_request_id(req["X-Request-Id"]);
+        make_request_id(req["X-Request-Id"], request_id);
         // Views into the parsed head, which outlives record() below: no copies per request.
         std::string_view const method = req.method_string();
         std::string_view const path = path_of(req.target());
