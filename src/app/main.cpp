@@ -4,6 +4,7 @@
 #include "app/cli.hpp"
 #include "app/daemon.hpp"
 #include "config/loader.hpp"
+#include "ops/undumpable.hpp"
 
 #include <exception>
 #include <iostream>
@@ -26,6 +27,9 @@ int main(int argc, char** argv) {
         std::cout << "aic-proxy " << version() << "\n";
         return exit_ok;
     }
+
+    // Before any secret is read: from here on no core file or same-user debugger sees them.
+    if (!aic::ops::make_undumpable()) std::cerr << "aic-proxy: warning: cannot mark the process undumpable\n";
 
     auto const env = aic::config::load_environment::process();
     aic::config::warning_sink const warn = [](std::string const& message) {
