@@ -43,6 +43,13 @@ bool is_ready(auth::auth_status const& s) {
     return s.expires_at && seconds_to_expiry(s) > 0;
 }
 
+// The token endpoint said this account may not have these scopes: a fact about the account, not
+// an outage (AM: 400 invalid_scope).
+bool not_granted(auth::auth_status const& s) {
+    return s.current == auth::auth_status::state::failing && s.last_error &&
+           s.last_error->error == "invalid_scope";
+}
+
 string_response respond(http::status status, std::string content_type, std::string body) {
     string_response res{status, 11};
     res.set(http::field::content_type, content_type);
@@ -54,17 +61,21 @@ string_response respond(http::status status, std::string content_type, std::stri
 
 }  // namespace
 
-std::pair<bool, std::string> readiness(authenticator_set const& authenticators) {
+std::pair<bool, std::string> readiness(wiring const& current) {
     boost::json::array entries;
     bool ready = true;
-    for (auto const& [key, authenticator] : authenticators) {
+    std::size_t usable = 0;
+    for (auto const& [key, authenticator] : current.authenticators) {
         auto const s = authenticator->status();
         bool const ok = is_ready(s);
-        ready = ready && ok;
+        bool const skipped = !ok && current.scopes_optional && not_granted(s);
+        if (ok) ++usable;
+        if (!ok && !skipped) ready = false;
         boost::json::object entry{{"credential", s.credential},
                                   {"scopes", join(s.scopes)},
-                                  {"state", state_name(s.current)},
+                                  {"state", skipped ? "not_granted" : state_name(s.current)},
                                   {"ready", ok}};
+        if (skipped) entry["required"] = false;
         if (s.expires_at) entry["expires_in_s"] = static_cast<std::int64_t>(seconds_to_expiry(s));
         if (s.last_error) {
             entry["last_error"] = s.last_error->error;
@@ -72,6 +83,7 @@ std::pair<bool, std::string> readiness(authenticator_set const& authenticators) 
         }
         entries.push_back(std::move(entry));
     }
+    if (usable == 0) ready = false;  // nothing could be forwarded
     boost::json::object doc{{"ready", ready}, {"credentials", std::move(entries)}};
     return {ready, boost::json::serialize(doc)};
 }
@@ -87,7 +99,7 @@ std::vector<ops::token_gauge> token_gauges(authenticator_set const& authenticato
     return gauges;
 }
 
-proxy::local_handler make_local_handler(std::function<authenticator_set const&()> current,
+proxy::local_handler make_local_handler(std::function<wiring const&()> current,
                                         ops::metrics_registry const& metrics) {
     return [current = std::move(current), &metrics](std::string_view path) -> string_response {
         if (path == "/healthz") return respond(http::status::ok, "application/json", R"({"status":"ok"})");
@@ -98,7 +110,7 @@ proxy::local_handler make_local_handler(std::function<authenticator_set const&()
         }
         if (path == "/metrics")
             return respond(http::status::ok, "text/plain; version=0.0.4",
-                           metrics.render(token_gauges(current())));
+                           metrics.render(token_gauges(current().authenticators)));
         return respond(
             http::status::not_found, "application/json",
             R"({"error":"not_found","detail":"unknown /_proxy/ endpoint; try healthz, readyz, metrics"})");

@@ -10,12 +10,14 @@
 
 namespace aic::app {
 
-// `current` returns the authenticators in force now (they change on reload).
-proxy::local_handler make_local_handler(std::function<authenticator_set const&()> current,
+// `current` returns the wiring in force now (it changes on reload).
+proxy::local_handler make_local_handler(std::function<wiring const&()> current,
                                         ops::metrics_registry const& metrics);
 
-// The readiness document and whether every credential is ready (exposed for tests).
-std::pair<bool, std::string> readiness(authenticator_set const& authenticators);
+// The readiness document and whether the proxy is ready: every required credential holds a valid
+// token (with optional scopes, those the account lacks are listed as "not_granted" and skipped,
+// but at least one token must be valid).
+std::pair<bool, std::string> readiness(wiring const& current);
 
 std::vector<ops::token_gauge> token_gauges(authenticator_set const& authenticators);
 

@@ -19,8 +19,7 @@ runtime::runtime(config::config cfg, std::function<config::config()> reload)
     tls_ = net_tls::make_client_context(cfg_.tls);
     wiring_ = wire(ioc_.get_executor(), *tls_, cfg_);
     metrics_ = std::make_unique<ops::metrics_registry>(route_labels(cfg_), cfg_.threads);
-    auto local = make_local_handler([this]() -> authenticator_set const& { return wiring_.authenticators; },
-                                    *metrics_);
+    auto local = make_local_handler([this]() -> wiring const& { return wiring_; }, *metrics_);
     server_ = std::make_unique<proxy::server>(ioc_.get_executor(), server_settings_of(cfg_), wiring_.routes,
                                               *tls_, *metrics_, std::move(local));
 }

@@ -17,6 +17,7 @@ wiring wire(net::any_io_executor ex, ssl::context& tls, config::config const& cf
         table->routes.push_back(proxy::route_binding{route, route.upstream.value_or(cfg.tenant), slot});
     }
     w.routes = std::move(table);
+    w.scopes_optional = cfg.builtin_routes;
     return w;
 }
 

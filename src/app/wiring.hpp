@@ -23,6 +23,10 @@ using authenticator_set = std::map<authenticator_key, std::shared_ptr<auth::auth
 struct wiring {
     authenticator_set authenticators;
     std::shared_ptr<proxy::routing_table const> routes;
+    // Built-in routes: the operator did not ask for them one by one, so a scope the service
+    // account was not created with (invalid_scope) leaves those routes unavailable but does not
+    // hold readiness back. Routes from the config are all required.
+    bool scopes_optional = false;
 };
 
 // Throws std::runtime_error (naming the credential) when a key cannot be loaded.

@@ -109,4 +109,8 @@ void sim_process::set_service_account_key(std::string const& account_id, std::st
     control("POST", "/_sim/service_account_key?id=" + account_id, public_jwk);
 }
 
+void sim_process::set_service_account_scopes(std::string const& account_id, std::string const& scopes) {
+    control("POST", "/_sim/service_account_scopes?id=" + account_id, scopes);
+}
+
 }  // namespace aic::test

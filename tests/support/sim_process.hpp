@@ -40,6 +40,8 @@ public:
     void close_idle_connections();
     // Key rotation: from now on the account's JWT assertions must verify with `public_jwk` (JSON).
     void set_service_account_key(std::string const& account_id, std::string const& public_jwk);
+    // From now on the account may be granted only `scopes` (space-separated).
+    void set_service_account_scopes(std::string const& account_id, std::string const& scopes);
 
 private:
     http_response control(std::string const& method, std::string const& target, std::string const& body = {});

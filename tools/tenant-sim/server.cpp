@@ -213,6 +213,19 @@ struct sim_server::impl {
             if (id.empty()) return {400, R"({"error":"id is required"})"};
             if (!pkey_from_jwk(body)) return {400, R"({"error":"the body is not a usable RSA JWK"})"};
             state->set_service_account_key(id, body);
+        } else if (path == "/_sim/service_account_scopes") {
+            // The scopes the account was created with (space-separated in the body): asking for
+            // any other is answered invalid_scope, as AM does.
+            std::vector<std::string> scopes;
+            std::string_view rest = body;
+            while (!rest.empty()) {
+                auto const space = rest.find(' ');
+                if (auto const word = rest.substr(0, space); !word.empty()) scopes.emplace_back(word);
+                if (space == std::string_view::npos) break;
+                rest.remove_prefix(space + 1);
+            }
+            if (!state->set_service_account_scopes(arg("id"), std::move(scopes)))
+                return {404, R"({"error":"unknown service account"})"};
         } else if (path == "/_sim/close_idle") {
             close_idle();
         } else if (path == "/_sim/resource_fault") {

@@ -140,6 +140,16 @@ void sim_state::set_service_account_key(std::string const& id, std::string publi
     sa_keys_[id] = std::move(public_jwk);
 }
 
+bool sim_state::set_service_account_scopes(std::string const& id, std::vector<std::string> scopes) {
+    std::lock_guard lock{mu_};
+    for (auto& sa : opts_.service_accounts) {
+        if (sa.id != id) continue;
+        sa.scopes = std::move(scopes);
+        return true;
+    }
+    return false;
+}
+
 void sim_state::set_resource_fault(std::string fault) {
     std::lock_guard lock{mu_};
     resource_fault_ = std::move(fault);

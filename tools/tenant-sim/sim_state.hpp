@@ -58,6 +58,8 @@ public:
     void set_expires_in(int seconds);
     void revoke_all_tokens();
     void set_service_account_key(std::string const& id, std::string public_jwk);
+    // The scopes the account was created with (what it may be granted); false: unknown account.
+    bool set_service_account_scopes(std::string const& id, std::vector<std::string> scopes);
     void set_resource_fault(std::string fault);
     std::string resource_fault() const;
     counters stats() const;

@@ -98,3 +98,67 @@ TEST_CASE("readyz: cold -> ready -> token endpoint down past expiry -> not ready
         CHECK(sim.stats().resource_requests == stats_before.resource_requests);
     }
 }
+
+TEST_CASE(
+    "readyz with the built-in routes: scopes the account lacks are not_granted, the rest make it ready") {
+    sim_process sim;
+    auto config = demo_config(sim);  // no "routes": the built-in AIC table
+    REQUIRE_FALSE(config.contains("routes"));
+    // A typical real account: created with the AM and IDM scopes only.
+    sim.set_service_account_scopes(account_id(config), "fr:am:* fr:idm:*");
+    proxy_process proxy{sim.dir(), config};
+    auto& log = proxy.process();
+
+    REQUIRE(log.wait_for_line("token for sa [fr:idm:*] obtained", log_wait));
+    REQUIRE(log.wait_for_line("token for sa [fr:am:*] obtained", log_wait));
+    REQUIRE(log.wait_for_line("token for iga [fr:idm:* fr:iga:*] obtained", log_wait));
+    for (auto const* scope :
+         {"fr:idc:esv:*", "fr:idc:certificate:*", "fr:idc:custom-domain:*", "fr:idc:cookie-domain:*",
+          "fr:idc:content-security-policy:*", "fr:idc:promotion:*", "fr:idc:release:*", "fr:idc:sso-cookie:*",
+          "fr:idc:proxy-connect:*", "fr:idc:ws:admin"}) {
+        INFO(scope);
+        REQUIRE(
+            log.wait_for_line(std::string{"token for sa ["} + scope + "] failed: invalid_scope", log_wait));
+    }
+
+    auto const ready = readyz(proxy);
+    CHECK(ready.status == 200);
+    CHECK(ready.doc.at("ready").as_bool());
+    std::size_t not_granted = 0;
+    for (auto const& c : ready.doc.at("credentials").as_array()) {
+        auto const& entry = c.as_object();
+        if (entry.at("state").as_string() == "not_granted") {
+            ++not_granted;
+            CHECK(entry.at("ready").as_bool() == false);
+            CHECK(entry.at("required").as_bool() == false);
+            CHECK(entry.at("last_error").as_string() == "invalid_scope");
+        } else {
+            CHECK(entry.at("ready").as_bool());
+        }
+    }
+    CHECK(not_granted == 10);
+
+    // The granted routes serve; a route whose scope is missing says why.
+    auto client = proxy.client();
+    CHECK(client->request("GET", "/openidm/managed/alpha_user").status == 200);
+    auto const esv = client->request("GET", "/environment/secrets");
+    CHECK(esv.status == 503);
+    CHECK(esv.body.find("invalid_scope") != std::string::npos);
+    CHECK(esv.body.find("fr:idc:esv:*") != std::string::npos);
+}
+
+TEST_CASE("readyz with routes from the config: a scope the account lacks keeps the proxy not ready") {
+    sim_process sim;
+    auto config = single_route_config(sim);
+    config["routes"].as_array().push_back(json::object{
+        {"prefix", "/environment/secrets"}, {"credential", "sa"}, {"scopes", json::array{"fr:idc:esv:*"}}});
+    sim.set_service_account_scopes(account_id(config), "fr:idm:*");
+    proxy_process proxy{sim.dir(), config};
+    auto& log = proxy.process();
+    REQUIRE(log.wait_for_line("token for sa [fr:idm:*] obtained", log_wait));
+    REQUIRE(log.wait_for_line("token for sa [fr:idc:esv:*] failed: invalid_scope", log_wait));
+    auto const r = readyz(proxy);
+    CHECK(r.status == 503);
+    CHECK(r.doc.at("ready").as_bool() == false);
+    CHECK(r.body.find("not_granted") == std::string::npos);  // asked for explicitly: required
+}
