@@ -299,3 +299,19 @@ TEST_CASE("a token rejected on another event loop is never handed out again", "[
     CHECK(second->value.reveal() != first->value.reveal());
     CHECK(f.sim->stats().token_requests == 2);
 }
+
+TEST_CASE("invalid_scope is retried at the longest backoff at once, not from the shortest", "[cache]") {
+    test::sim_fixture f([](sim::options& o) { o.clients.front().scopes = {"fr:idm:*"}; });  // no fr:iga:*
+    harness h(f, fast_settings());  // backoff 100 ms doubling to 400 ms
+    h.run([&]() -> net::awaitable<void> {
+        h.cache->start();
+        co_await h.until_events(2);
+        for (std::size_t i = 0; i < 2; ++i) {
+            REQUIRE_FALSE(h.events[i].ok);
+            CHECK(h.events[i].error->error == "invalid_scope");
+            CHECK(h.events[i].next_attempt_in >= 310ms);  // 400 ms - 20 % jitter, less elapsed time
+            CHECK(h.events[i].next_attempt_in <= 480ms);
+        }
+    });
+    CHECK(h.cache->status().consecutive_failures >= 2);
+}
