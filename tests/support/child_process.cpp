@@ -200,7 +200,16 @@ void child_process::reap_blocking() {
 
 int child_process::wait() {
     if (!status_) reap_blocking();
+    drain_output();
     return status_.value_or(-1);
+}
+
+void child_process::drain_output() {
+    // The child has exited, but its last writes may still sit in the pipes: what it printed is
+    // all there once the reader has seen end-of-file on both (bounded, for a grandchild that
+    // would keep them open).
+    std::unique_lock lock{mu_};
+    cv_.wait_for(lock, std::chrono::seconds{10}, [&] { return out_done_ && err_done_; });
 }
 
 bool child_process::running() {
@@ -214,7 +223,10 @@ bool child_process::running() {
 }
 
 std::optional<int> child_process::wait_for(std::chrono::milliseconds timeout) {
-    if (status_) return status_;
+    if (status_) {
+        drain_output();
+        return status_;
+    }
     // A pidfd becomes readable when the child exits: poll it with the timeout instead of sleeping.
     int const fd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
     if (fd < 0) {
@@ -225,7 +237,10 @@ std::optional<int> child_process::wait_for(std::chrono::milliseconds timeout) {
     int const rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
     ::close(fd);
     if (rc > 0) return wait();
-    if (!running()) return status_;
+    if (!running()) {
+        drain_output();
+        return status_;
+    }
     return std::nullopt;
 }
 

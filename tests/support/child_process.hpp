@@ -50,6 +50,7 @@ public:
     bool running();
 
 private:
+    void drain_output();  // after exit: until the reader has all the child wrote
     template <class Match>
     std::optional<std::string> wait_until_line(Match match, std::chrono::milliseconds timeout, output which);
     void reader_loop(int out_fd, int err_fd, int stop_fd);
