@@ -69,9 +69,9 @@ struct piece_result {
 // asynchronous operation; only when they run out is the stream read. A piece may be empty (a chunk
 // header alone); buffer_body's need_buffer (the piece filled `buffer`) is progress, not failure.
 template <class Stream, bool isRequest>
-net::awaitable<piece_result> read_piece(Stream& stream, beast::flat_buffer& buffered,
-                                        http::parser<isRequest, http::buffer_body>& parser,
-                                        std::span<char> buffer) {
+net::awaitable<piece_result> read_piece(
+    Stream& stream, beast::flat_buffer& buffered,
+    http::parser<isRequest, http::buffer_body, pooled_allocator<char>>& parser, std::span<char> buffer) {
     auto& body = parser.get().body();
     body.data = buffer.data();
     body.size = buffer.size();
@@ -103,9 +103,9 @@ void replay_store::keep(char const* p, std::size_t n) {
 
 net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::string_view head, bool chunked,
                                           client_stream& client, beast::flat_buffer& client_buffer,
-                                          http::request_parser<http::buffer_body>& client_parser,
-                                          replay_store& replay, std::span<char> buffer,
-                                          std::chrono::milliseconds body_io, std::uint64_t& bytes_in) {
+                                          request_head_parser& client_parser, replay_store& replay,
+                                          std::span<char> buffer, std::chrono::milliseconds body_io,
+                                          std::uint64_t& bytes_in) {
     wire_batch batch;
     batch.head(head);
 
@@ -148,7 +148,7 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
 }
 
 net::awaitable<error_code> read_response_head(net_tls::tls_stream& upstream, beast::flat_buffer& buffer,
-                                              http::response_parser<http::buffer_body>& parser) {
+                                              response_head_parser& parser) {
     for (;;) {
         if (buffer.size() > 0) {
             if (auto const ec = parse_buffered_head(parser, buffer); ec != http::error::need_more)
@@ -165,8 +165,7 @@ net::awaitable<error_code> read_response_head(net_tls::tls_stream& upstream, bea
 }
 
 net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
-                                            beast::flat_buffer& upstream_buffer,
-                                            http::response_parser<http::buffer_body>& parser,
+                                            beast::flat_buffer& upstream_buffer, response_head_parser& parser,
                                             client_stream& client, std::string_view head, bool chunked,
                                             std::span<char> buffer, std::chrono::milliseconds body_io,
                                             std::uint64_t& bytes_out) {
@@ -211,7 +210,7 @@ net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
 }
 
 net::awaitable<bool> discard_body(net_tls::tls_stream& upstream, beast::flat_buffer& upstream_buffer,
-                                  http::response_parser<http::buffer_body>& parser, std::span<char> buffer,
+                                  response_head_parser& parser, std::span<char> buffer,
                                   std::chrono::milliseconds body_io, std::size_t max_bytes) {
     std::size_t total = 0;
     while (!parser.is_done()) {

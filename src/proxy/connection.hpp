@@ -7,6 +7,7 @@
 #include "net/upstream_pool.hpp"
 #include "ops/metrics.hpp"
 #include "proxy/errors.hpp"
+#include "proxy/head_fields.hpp"
 #include "proxy/router.hpp"
 #include "proxy/server.hpp"
 
@@ -69,8 +70,8 @@ namespace aic::proxy::detail {
 
 // Parses a head from bytes already in `buffer`, with no asynchronous operation, consuming what it
 // used. http::error::need_more means the buffer does not hold the whole head yet.
-template <bool isRequest, class Body>
-error_code parse_buffered_head(http::parser<isRequest, Body>& parser, beast::flat_buffer& buffer) {
+template <bool isRequest, class Body, class Allocator>
+error_code parse_buffered_head(http::parser<isRequest, Body, Allocator>& parser, beast::flat_buffer& buffer) {
     error_code ec;
     while (!parser.is_header_done()) {
         std::size_t const used = parser.put(buffer.data(), ec);

@@ -24,7 +24,7 @@ bool idempotent(http::verb v) {
            v == http::verb::delete_ || v == http::verb::options;
 }
 
-bool wants_continue(http::request_header<> const& h) {
+bool wants_continue(request_head const& h) {
     auto it = h.find(http::field::expect);
     return it != h.end() && beast::iequals(it->value(), "100-continue");
 }
@@ -138,7 +138,7 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
                 to.body_io, out);
         }
 
-        std::optional<http::response_parser<http::buffer_body>> rp;
+        std::optional<response_head_parser> rp;
         auto& up_buffer = rq.upstream_buffer;
         up_buffer.consume(up_buffer.size());
         error_code ec;

@@ -17,7 +17,7 @@
 namespace aic::proxy::detail {
 
 struct relay_request {
-    http::request_parser<http::buffer_body>& parser;  // head read; body (if any) not yet
+    request_head_parser& parser;  // head read; body (if any) not yet
     beast::flat_buffer& client_buffer;
     beast::flat_buffer& upstream_buffer;  // the session's, reused: empty between requests
     std::string& head;                    // the session's, reused: room for the heads' wire text

@@ -1,5 +1,7 @@
 #include "proxy/policy.hpp"
 
+#include "proxy/head_fields.hpp"
+
 #include "proxy/target.hpp"
 
 #include <openssl/crypto.h>
@@ -38,7 +40,8 @@ bool constant_time_equal(std::string_view given, std::string_view expected) noex
     return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
-std::optional<refusal> check_framing(http::request_header<> const& req) {
+template <class Fields>
+std::optional<refusal> check_framing(http::header<true, Fields> const& req) {
     auto const cl_count = req.count(http::field::content_length);
     auto const te_count = req.count(http::field::transfer_encoding);
     if (cl_count > 0 && te_count > 0) return bad_request("both Content-Length and Transfer-Encoding");
@@ -61,7 +64,8 @@ bool read_only_method(http::verb m) noexcept {
 
 }  // namespace
 
-std::optional<refusal> check_head(http::request_header<> const& req, config::security const& sec) {
+template <class Fields>
+std::optional<refusal> check_head(http::header<true, Fields> const& req, config::security const& sec) {
     auto const host_count = req.count(http::field::host);
     if (host_count > 1) return bad_request("more than one Host header");
     if (host_count == 0 && req.version() >= 11) return bad_request("missing Host header");
@@ -121,5 +125,8 @@ std::optional<refusal> check_method(config::route const& route, http::verb /*met
     return method_not_allowed("method " + quoted(method_text) + " not allowed on " + route.prefix +
                               "; allowed: " + allow_header(route));
 }
+
+template std::optional<refusal> check_head(http::header<true, http::fields> const&, config::security const&);
+template std::optional<refusal> check_head(http::header<true, head_fields> const&, config::security const&);
 
 }  // namespace aic::proxy

@@ -14,7 +14,9 @@
 namespace aic::proxy {
 
 // 400 for a malformed head (missing/duplicate Host, ambiguous framing), 403 for a policy refusal.
-std::optional<refusal> check_head(http::request_header<> const& req, config::security const& sec);
+// For the relay's heads and for Beast's default ones (tests, tools): instantiated for both.
+template <class Fields>
+std::optional<refusal> check_head(http::header<true, Fields> const& req, config::security const& sec);
 
 // 405 when the route has a method allow-list that does not name `method_text`; the detail
 // carries the Allow list.

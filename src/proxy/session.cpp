@@ -99,8 +99,7 @@ net::awaitable<http::response<http::string_body>> answer_locally(server_env& env
     co_return co_await net::co_spawn(env.home, local_response(env, path), use_throw);
 }
 
-net::awaitable<request_outcome> handle_request(session_state& s,
-                                               http::request_parser<http::buffer_body>& parser,
+net::awaitable<request_outcome> handle_request(session_state& s, request_head_parser& parser,
                                                std::string_view request_id, bool keep) {
     request_outcome out;
     auto snap = s.env.current;  // this request keeps these routes even if update() runs meanwhile
@@ -257,7 +256,7 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream 
         handle->idle = false;
         auto const started = clock::now();
 
-        http::request_parser<http::buffer_body> parser;
+        request_head_parser parser;
         parser.header_limit(lim.max_header_bytes);
         if (lim.max_body_bytes != 0) {
             parser.body_limit(lim.max_body_bytes);

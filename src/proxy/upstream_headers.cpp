@@ -2,6 +2,8 @@
 // client.
 #include "proxy/upstream_headers.hpp"
 
+#include "proxy/head_fields.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -139,7 +141,8 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
-void write_upstream_head(http::request_header<> const& in, std::string_view origin_form_target,
+template <class Fields>
+void write_upstream_head(http::header<true, Fields> const& in, std::string_view origin_form_target,
                          forward_context const& ctx, config::route const& route,
                          auth::injected_headers const& credentials, std::string& out) {
     out.append(in.method_string()).append(" ").append(origin_form_target).append(" HTTP/1.1\r\n");
@@ -163,7 +166,8 @@ void write_upstream_head(http::request_header<> const& in, std::string_view orig
     out.append("\r\n");
 }
 
-void write_client_response_head(http::response_header<> const& res, std::string_view request_id,
+template <class Fields>
+void write_client_response_head(http::header<false, Fields> const& res, std::string_view request_id,
                                 client_framing const& framing, std::string& out) {
     out.append(framing.version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
     char code[4] = {};
@@ -192,5 +196,16 @@ void write_client_response_head(http::response_header<> const& res, std::string_
     if (framing.version < 11 && framing.keep_alive) out.append("Connection: keep-alive\r\n");
     out.append("\r\n");
 }
+
+template void write_upstream_head(http::header<true, http::fields> const&, std::string_view,
+                                  forward_context const&, config::route const&, auth::injected_headers const&,
+                                  std::string&);
+template void write_upstream_head(http::header<true, head_fields> const&, std::string_view,
+                                  forward_context const&, config::route const&, auth::injected_headers const&,
+                                  std::string&);
+template void write_client_response_head(http::header<false, http::fields> const&, std::string_view,
+                                         client_framing const&, std::string&);
+template void write_client_response_head(http::header<false, head_fields> const&, std::string_view,
+                                         client_framing const&, std::string&);
 
 }  // namespace aic::proxy

@@ -24,7 +24,9 @@ struct forward_context {
 // Forwarded, X-Request-Id and any header the route or the credentials set; then adds those.
 // Content-Length / Transfer-Encoding stay as the client sent them, even if Connection names them.
 // Text, not a Beast message: the relay writes it as it is, with no per-field allocation.
-void write_upstream_head(http::request_header<> const& in, std::string_view origin_form_target,
+// Instantiated for the relay's heads and for Beast's default ones (tests, the fuzzer).
+template <class Fields>
+void write_upstream_head(http::header<true, Fields> const& in, std::string_view origin_form_target,
                          forward_context const& ctx, config::route const& route,
                          auth::injected_headers const& credentials, std::string& out);
 
@@ -39,7 +41,8 @@ struct client_framing {
 // Appends the response head relayed to the client to `out`: the upstream's status and reason,
 // its fields minus hop-by-hop ones (Content-Length / Transfer-Encoding kept: the body framing is
 // relayed), then X-Request-Id and the framing and Connection fields `framing` calls for.
-void write_client_response_head(http::response_header<> const& res, std::string_view request_id,
+template <class Fields>
+void write_client_response_head(http::header<false, Fields> const& res, std::string_view request_id,
                                 client_framing const& framing, std::string& out);
 
 }  // namespace aic::proxy
