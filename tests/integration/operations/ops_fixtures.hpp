@@ -74,6 +74,19 @@ inline local_answer readyz(proxy_process& proxy) {
     return out;
 }
 
+// Rewrites the config with an /am route (fr:am:*) added to `config`'s routes, sends SIGHUP and
+// waits for the daemon to report the reload.
+inline void reload_with_am_route(proxy_process& proxy, json::object const& config) {
+    auto next = config;
+    next["routes"].as_array().push_back(
+        json::object{{"prefix", "/am"}, {"credential", "sa"}, {"scopes", json::array{"fr:am:*"}}});
+    proxy.rewrite_config(next);
+    proxy.reload();
+    auto const routes = std::to_string(next["routes"].as_array().size());
+    REQUIRE(proxy.process().wait_for_line(
+        "reload: configuration and credentials reloaded (" + routes + " routes)", log_wait));
+}
+
 // True when a fresh TCP connection to 127.0.0.1:port gets no HTTP answer: the connect is refused,
 // or an accepted-but-abandoned connection is reset/closed before any byte comes back.
 inline bool gets_no_answer(std::uint16_t port) {

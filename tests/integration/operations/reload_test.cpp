@@ -103,17 +103,11 @@ TEST_CASE("SIGHUP with a valid new config: a new route serves, open connections 
     sim_process sim;
     auto config = single_route_config(sim);
     proxy_process proxy{sim.dir(), config};
-    auto& log = proxy.process();
     auto client = proxy.client();
     REQUIRE(client->request("GET", "/openidm/managed/alpha_user").status == 200);
     REQUIRE(client->request("GET", "/am/json/realms/root/realms/alpha/users").status == 404);
 
-    auto next = config;
-    next["routes"].as_array().push_back(
-        json::object{{"prefix", "/am"}, {"credential", "sa"}, {"scopes", json::array{"fr:am:*"}}});
-    proxy.rewrite_config(next);
-    proxy.reload();
-    REQUIRE(log.wait_for_line("reload: configuration and credentials reloaded (2 routes)", log_wait));
+    reload_with_am_route(proxy, config);
 
     auto const am = client->request("GET", "/am/json/realms/root/realms/alpha/users");
     REQUIRE(am.status == 200);

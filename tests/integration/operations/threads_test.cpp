@@ -97,12 +97,7 @@ TEST_CASE(
           std::string::npos);
 
     // A reload adds a route on every loop: new connections, whichever loop takes them, see it.
-    auto next = config;
-    next["routes"].as_array().push_back(
-        json::object{{"prefix", "/am"}, {"credential", "sa"}, {"scopes", json::array{"fr:am:*"}}});
-    proxy.rewrite_config(next);
-    proxy.reload();
-    REQUIRE(log.wait_for_line("reload: configuration and credentials reloaded (2 routes)", log_wait));
+    reload_with_am_route(proxy, config);
     auto const am = load(proxy, 8, 1, "/am/json/realms/root/realms/alpha/users");
     CHECK(am.size() == 8);
 
