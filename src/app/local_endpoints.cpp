@@ -47,7 +47,7 @@ bool is_ready(auth::auth_status const& s) {
 // an outage (AM: 400 invalid_scope).
 bool not_granted(auth::auth_status const& s) {
     return s.current == auth::auth_status::state::failing && s.last_error &&
-           s.last_error->error == "invalid_scope";
+           auth::scope_refused(*s.last_error);
 }
 
 string_response respond(http::status status, std::string content_type, std::string body) {

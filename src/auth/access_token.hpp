@@ -37,6 +37,12 @@ struct token_error {
 // the 503 detail and the token command's stderr (never secret material: see token_error).
 std::string describe_failure(token_error const& e);
 
+// The tenant refused the scopes themselves (OAuth invalid_scope: the account was not created with
+// them). Not an outage: it lasts until an operator changes the account or the route.
+inline bool scope_refused(token_error const& e) {
+    return e.error == "invalid_scope";
+}
+
 // Header fields a route adds to each upstream request ("Authorization: Bearer …", or the log
 // API's X-API-Key/X-API-Secret). Built once per token, shared by every request that uses it.
 struct injected_headers {

@@ -275,7 +275,7 @@ net::awaitable<void> token_cache::refresh_loop() {
             // Exponential backoff with ±20 % jitter, capped; the current token stays in use. A
             // scope the account was not created with stays refused until an operator acts: asking
             // again within seconds would only fill the tenant's logs, so that waits the longest.
-            if (result.error().error == "invalid_scope") s.backoff = s.settings.backoff_max;
+            if (scope_refused(result.error())) s.backoff = s.settings.backoff_max;
             auto const delay = milliseconds(static_cast<std::int64_t>(static_cast<double>(s.backoff.count()) *
                                                                       (0.8 + 0.4 * unit_random())));
             s.next_attempt = boot_clock::now() + delay;

@@ -1,3 +1,4 @@
+// make_undumpable(): one prctl (see undumpable.hpp).
 #include "ops/undumpable.hpp"
 
 #include <sys/prctl.h>
