@@ -1,5 +1,4 @@
-// Error mapping and the lazy deadline of tls_stream (declared, with its asynchronous operations, in
-// the header).
+// How tls_stream drives OpenSSL and maps its errors (the asynchronous operations are in the header).
 #include "net/tls_stream.hpp"
 
 #include <openssl/err.h>
@@ -9,39 +8,8 @@
 
 namespace aic::net_tls {
 
-// Shared with the timer's handler, which can run after the stream is gone (it then holds only a
-// weak reference). The timer is armed at most once at a time: a deadline that moves later (the
-// usual case, each operation pushing it forward) costs no timer operation; the pending wait wakes
-// at the old time and sleeps again until the new one.
-struct tls_stream::deadline {
-    explicit deadline(executor_type ex) : timer(std::move(ex)) {}
-
-    net::steady_timer timer;
-    clock::time_point at = clock::time_point::max();        // when pending operations time out
-    clock::time_point armed_at = clock::time_point::max();  // when the pending wait wakes (max: none)
-    bool expired = false;
-    tcp::socket* socket = nullptr;  // cleared when the stream goes
-
-    static void arm(std::shared_ptr<deadline> const& self) {
-        self->armed_at = self->at;
-        self->timer.expires_at(self->at);  // cancels a wait still pending for a later time
-        self->timer.async_wait([weak = std::weak_ptr<deadline>(self)](error_code ec) {
-            if (ec) return;  // re-armed earlier, or the stream went away
-            auto const d = weak.lock();
-            if (!d) return;
-            d->armed_at = clock::time_point::max();
-            if (d->at == clock::time_point::max()) return;
-            if (clock::now() < d->at) return arm(d);
-            d->expired = true;
-            d->at = clock::time_point::max();
-            error_code ignored;
-            if (d->socket) d->socket->cancel(ignored);
-        });
-    }
-};
-
 tls_stream::tls_stream(executor_type ex, ssl::context& ctx)
-    : socket_(ex), ssl_(SSL_new(ctx.native_handle())), deadline_(std::make_shared<deadline>(ex)) {
+    : socket_(ex), ssl_(SSL_new(ctx.native_handle())), deadline_(ex, socket_) {
     if (!ssl_) throw std::bad_alloc();
     // No SSL_MODE_RELEASE_BUFFERS: a kept-alive connection is worth its record buffers, which would
     // otherwise be freed and reallocated around every read and write.
@@ -50,33 +18,10 @@ tls_stream::tls_stream(executor_type ex, ssl::context& ctx)
     // the rest); with it, one read takes whatever the socket holds.
     SSL_set_read_ahead(ssl_, 1);
     SSL_set_connect_state(ssl_);
-    deadline_->socket = &socket_;
 }
 
 tls_stream::~tls_stream() {
-    deadline_->socket = nullptr;
     SSL_free(ssl_);
-}
-
-void tls_stream::expires_after(clock::duration d) {
-    auto& dl = *deadline_;
-    dl.expired = false;
-    dl.at = clock::now() + d;
-    if (dl.armed_at > dl.at) deadline::arm(deadline_);  // else the pending wait wakes first
-}
-
-void tls_stream::expires_never() {
-    deadline_->expired = false;
-    deadline_->at = clock::time_point::max();
-}
-
-bool tls_stream::deadline_expired() const {
-    return deadline_->expired || clock::now() >= deadline_->at;
-}
-
-error_code tls_stream::deadline_error(error_code ec) const {
-    if (ec == net::error::operation_aborted && deadline_->expired) return beast::error::timeout;
-    return ec;
 }
 
 void tls_stream::close() {

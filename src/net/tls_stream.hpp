@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/net.hpp"
+#include "net/lazy_deadline.hpp"
 
 #include <openssl/ssl.h>
 #include <boost/asio/compose.hpp>
@@ -34,11 +35,11 @@ public:
 
     // One deadline for the operations that follow, as beast::basic_stream has it: an operation
     // still pending when it passes (or started after it passed) fails with beast::error::timeout.
-    void expires_after(clock::duration d);
-    void expires_never();
+    void expires_after(clock::duration d) { deadline_.expires_after(d); }
+    void expires_never() { deadline_.expires_never(); }
     // What an operation on socket() itself (connect) should report: timeout when the deadline
     // cancelled it, `ec` otherwise.
-    error_code deadline_error(error_code ec) const;
+    error_code deadline_error(error_code ec) const { return deadline_.error_for(ec); }
 
     // Closes the socket: pending operations fail, later ones fail at once.
     void close();
@@ -77,7 +78,6 @@ public:
 
 private:
     enum class kind { handshake, read, write, shutdown };
-    struct deadline;
 
     // The outcome of one call into OpenSSL: finished (with an error or a byte count), or waiting
     // for the socket to become readable or writable.
@@ -126,7 +126,7 @@ private:
                 result = step::finished(stream.deadline_error(ec));
                 return finish(self);
             }
-            if (!started && stream.deadline_expired())
+            if (!started && stream.deadline_.expired())
                 result = step::finished(beast::error::timeout);
             else
                 result = stream.run(K, data, size);
@@ -149,8 +149,6 @@ private:
         }
     };
 
-    bool deadline_expired() const;
-
     static constexpr std::size_t max_staged = 16 * 1024;  // one TLS record's plaintext
 
     tcp::socket socket_;
@@ -158,7 +156,7 @@ private:
     bool attached_ = false;
     bool closed_ = false;
     std::vector<char> staging_;
-    std::shared_ptr<deadline> deadline_;
+    lazy_deadline deadline_;  // after socket_, which it cancels
 };
 
 }  // namespace aic::net_tls

@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "core/net.hpp"
+#include "net/timed_socket.hpp"
 #include "net/upstream_pool.hpp"
 #include "ops/metrics.hpp"
 #include "proxy/errors.hpp"
@@ -22,8 +23,8 @@
 namespace aic::proxy::detail {
 
 // TCP and unix-socket clients share one stream type, so sessions are compiled once.
-using client_stream =
-    beast::basic_stream<net::generic::stream_protocol, net::any_io_executor, beast::unlimited_rate_policy>;
+using client_socket = net::generic::stream_protocol::socket;
+using client_stream = net_tls::timed_socket;
 
 // The routes and policy a request starts with; update() replaces the whole snapshot, so a
 // request in flight keeps its own.
@@ -61,7 +62,7 @@ struct server_env {
 
 // Serves one client connection until it closes, errs, idles out or the server drains.
 // `client_ip` is empty for unix-socket clients.
-net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream stream, std::string client_ip,
+net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket socket, std::string client_ip,
                                  std::shared_ptr<session_handle> handle);
 
 }  // namespace aic::proxy::detail

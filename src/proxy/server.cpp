@@ -57,7 +57,8 @@ namespace {
 
 // Over max_connections: accept, answer 503 and close, rather than leaving the connection in the
 // kernel's backlog where the client would only see a timeout with no reason.
-net::awaitable<void> refuse_connection(detail::client_stream stream, std::chrono::milliseconds timeout) {
+net::awaitable<void> refuse_connection(detail::client_socket socket, std::chrono::milliseconds timeout) {
+    detail::client_stream stream{std::move(socket)};
     auto const id = make_request_id({});
     auto res = error_response(refusal{http::status::service_unavailable, "too_many_connections",
                                       "the proxy is at limits.max_connections"},
@@ -152,12 +153,11 @@ struct worker : std::enable_shared_from_this<worker> {
                 if (peer) client_ip = peer->address().to_string();
                 socket.set_option(tcp::no_delay(true), pec);
             }
-            detail::client_stream stream{std::move(socket)};
             if (env.draining) continue;  // closed by going out of scope
             if (self->total_connections.fetch_add(1, std::memory_order_relaxed) >=
                 env.settings.limits.max_connections) {
                 self->total_connections.fetch_sub(1, std::memory_order_relaxed);
-                net::co_spawn(self->ex, refuse_connection(std::move(stream), env.settings.timeouts.body_io),
+                net::co_spawn(self->ex, refuse_connection(std::move(socket), env.settings.timeouts.body_io),
                               net::detached);
                 continue;
             }
@@ -165,7 +165,7 @@ struct worker : std::enable_shared_from_this<worker> {
             auto it = self->sessions.insert(self->sessions.end(), handle);
             env.metrics.connection_opened(self->index);
             net::co_spawn(self->ex,
-                          detail::run_session(self->env, std::move(stream), std::move(client_ip), handle),
+                          detail::run_session(self->env, std::move(socket), std::move(client_ip), handle),
                           [self, it](std::exception_ptr e) { self->session_ended(it, e); });
         }
     }

@@ -225,8 +225,9 @@ net::awaitable<bool> write_refusal(client_stream& client, refusal const& r, std:
     co_return co_await write_response(client, std::move(res), timeout) && keep;
 }
 
-net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_stream stream, std::string client_ip,
+net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket socket, std::string client_ip,
                                  std::shared_ptr<session_handle> handle) {
+    client_stream stream{std::move(socket)};
     handle->client = &stream;
     scope_exit detach{[&] {
         handle->client = nullptr;

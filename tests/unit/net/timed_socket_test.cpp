@@ -1,0 +1,138 @@
+// timed_socket over a real connected socket pair: the deadline cuts a pending read or write with
+// beast::error::timeout, refuses operations started after it passed, does not fire at a time it
+// was moved away from, and a close is reported as itself, not as a timeout.
+#include "net/timed_socket.hpp"
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/connect_pair.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using aic::error_code;
+using aic::use_nothrow;
+using aic::net_tls::timed_socket;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A connected unix socket pair; the near end as the generic socket the proxy's clients use.
+struct socket_pair {
+    explicit socket_pair(net::io_context& ioc) : far(ioc) {
+        net::local::stream_protocol::socket near_end(ioc);
+        net::local::connect_pair(near_end, far);
+        near.emplace(
+            timed_socket::socket_type(ioc, net::generic::stream_protocol(AF_UNIX, 0), near_end.release()));
+    }
+    std::optional<timed_socket> near;
+    net::local::stream_protocol::socket far;
+};
+
+// Runs `body` on a fresh io_context until everything it started is done; rethrows its failure.
+template <class Body>
+void run(Body body) {
+    net::io_context ioc;
+    std::exception_ptr failure;
+    net::co_spawn(ioc, body(ioc), [&](std::exception_ptr e) { failure = e; });
+    ioc.run();
+    if (failure) std::rethrow_exception(failure);
+}
+
+// A coroutine function rather than a capturing lambda: the closure would be gone before it runs.
+net::awaitable<void> write_after(net::steady_timer& timer, net::local::stream_protocol::socket& to,
+                                 std::string_view bytes) {
+    co_await timer.async_wait(aic::use_throw);
+    co_await net::async_write(to, net::buffer(bytes), aic::use_throw);
+}
+
+}  // namespace
+
+TEST_CASE("a read pending when the deadline passes fails with timeout", "[net][timed_socket]") {
+    error_code got;
+    run([&](net::io_context& ioc) -> net::awaitable<void> {
+        socket_pair p(ioc);
+        p.near->expires_after(20ms);
+        char byte = 0;
+        auto [ec, n] = co_await p.near->async_read_some(net::buffer(&byte, 1), use_nothrow);
+        got = ec;
+    });
+    CHECK(got == beast::error::timeout);
+}
+
+TEST_CASE("an operation started after the deadline passed fails at once, even with data waiting",
+          "[net][timed_socket]") {
+    error_code got;
+    std::size_t read = 99;
+    run([&](net::io_context& ioc) -> net::awaitable<void> {
+        socket_pair p(ioc);
+        co_await net::async_write(p.far, net::buffer(std::string_view{"x"}), aic::use_throw);
+        p.near->expires_after(0ms);
+        char byte = 0;
+        auto [ec, n] = co_await p.near->async_read_some(net::buffer(&byte, 1), use_nothrow);
+        got = ec;
+        read = n;
+    });
+    CHECK(got == beast::error::timeout);
+    CHECK(read == 0);
+}
+
+TEST_CASE("a deadline moved later does not cut an operation at the earlier time", "[net][timed_socket]") {
+    error_code got;
+    char byte = 0;
+    run([&](net::io_context& ioc) -> net::awaitable<void> {
+        socket_pair p(ioc);
+        p.near->expires_after(5ms);  // arms the timer for 5 ms from now ...
+        p.near->expires_after(1h);   // ... which then wakes, finds the deadline moved and sleeps on
+        // The byte arrives well after the first deadline would have passed.
+        net::steady_timer later(ioc, 100ms);
+        net::co_spawn(ioc, write_after(later, p.far, "y"), net::detached);
+        auto [ec, n] = co_await p.near->async_read_some(net::buffer(&byte, 1), use_nothrow);
+        got = ec;
+        p.near->expires_never();
+    });
+    CHECK_FALSE(got);
+    CHECK(byte == 'y');
+}
+
+TEST_CASE("a write to a peer that stops reading fails with timeout", "[net][timed_socket]") {
+    error_code got;
+    std::size_t written = 0;
+    run([&](net::io_context& ioc) -> net::awaitable<void> {
+        socket_pair p(ioc);
+        std::vector<char> block(1 << 20, 'z');
+        p.near->expires_after(50ms);
+        for (;;) {  // until the socket buffers are full and the deadline passes
+            auto [ec, n] = co_await net::async_write(*p.near, net::buffer(block), use_nothrow);
+            written += n;
+            if (ec) {
+                got = ec;
+                break;
+            }
+        }
+    });
+    CHECK(got == beast::error::timeout);
+    CHECK(written > 0);
+}
+
+TEST_CASE("closing the socket ends a pending read as aborted, not as a timeout", "[net][timed_socket]") {
+    error_code got;
+    run([&](net::io_context& ioc) -> net::awaitable<void> {
+        socket_pair p(ioc);
+        p.near->expires_after(1h);
+        net::post(ioc, [&] { p.near->close(); });
+        char byte = 0;
+        auto [ec, n] = co_await p.near->async_read_some(net::buffer(&byte, 1), use_nothrow);
+        got = ec;
+    });
+    CHECK(got == net::error::operation_aborted);
+}
