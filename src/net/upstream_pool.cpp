@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <deque>
 #include <map>
+#include <tuple>
 #include <utility>
 
 namespace aic::net_tls {
@@ -15,9 +16,22 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-std::string key_of(https_url const& u) {
-    return u.host + ':' + std::to_string(u.port);
-}
+// Idle lists are found by host and port; the comparison also takes an https_url, so a lookup
+// builds no key string.
+struct upstream_key {
+    std::string host;
+    std::uint16_t port;
+};
+
+struct key_less {
+    using is_transparent = void;
+    static auto tie(upstream_key const& k) { return std::tie(k.port, k.host); }
+    static auto tie(https_url const& u) { return std::tie(u.port, u.host); }
+    template <class A, class B>
+    bool operator()(A const& a, B const& b) const {
+        return tie(a) < tie(b);
+    }
+};
 
 // A pooled connection the upstream closed (or sent anything on, e.g. a TLS close_notify) is
 // useless; a non-blocking peek tells without consuming, so most stale connections never get a
@@ -37,13 +51,14 @@ struct upstream_pool::state {
         std::unique_ptr<tls_stream> stream;
         clock::time_point since;
     };
+    using idle_list = std::deque<idle_entry>;
 
     state(net::any_io_executor ex, ssl::context& ctx, pool_settings s)
         : tls(ctx), settings(s), sweep(std::move(ex)) {}
 
     ssl::context& tls;
     pool_settings settings;
-    std::map<std::string, std::deque<idle_entry>, std::less<>> idle;
+    std::map<upstream_key, idle_list, key_less> idle;
     net::steady_timer sweep;
     bool sweeping = false;
 
@@ -79,29 +94,34 @@ upstream_pool::~upstream_pool() {
     clear();
 }
 
-net::awaitable<pool_result> upstream_pool::acquire(https_url target, bool fresh_only) {
-    auto st = state_;  // the pool may be destroyed while we wait for a connect
-    if (!fresh_only) {
-        auto it = st->idle.find(key_of(target));
-        auto const now = clock::now();
-        while (it != st->idle.end() && !it->second.empty()) {
-            auto entry = std::move(it->second.back());
-            it->second.pop_back();
-            if (now - entry.since < st->settings.idle_timeout && looks_alive(*entry.stream)) {
-                co_return pooled_connection{std::move(entry.stream), true};
-            }
-        }
+std::unique_ptr<tls_stream> upstream_pool::try_take(https_url const& target) {
+    auto it = state_->idle.find(target);
+    if (it == state_->idle.end()) return nullptr;
+    auto const now = clock::now();
+    while (!it->second.empty()) {
+        auto entry = std::move(it->second.back());
+        it->second.pop_back();
+        if (now - entry.since < state_->settings.idle_timeout && looks_alive(*entry.stream))
+            return std::move(entry.stream);
     }
+    return nullptr;
+}
+
+net::awaitable<connect_result> upstream_pool::connect(https_url const& target) {
+    auto st = state_;  // the pool may be destroyed while we wait for a connect
     auto r = co_await connect_tls(st->tls, target, st->settings.timeouts);
     if (!r) co_return r.error();
     error_code ignored;
     (*r)->socket().set_option(tcp::no_delay(true), ignored);
-    co_return pooled_connection{std::move(*r), false};
+    co_return std::move(*r);
 }
 
 void upstream_pool::release(https_url const& target, std::unique_ptr<tls_stream> stream) {
     if (!stream || state_->settings.max_idle_per_upstream == 0) return;
-    auto& list = state_->idle[key_of(target)];
+    auto it = state_->idle.find(target);
+    if (it == state_->idle.end())
+        it = state_->idle.emplace(upstream_key{target.host, target.port}, state::idle_list{}).first;
+    auto& list = it->second;
     if (list.size() >= state_->settings.max_idle_per_upstream) list.pop_front();  // keep the warmest
     stream->expires_never();
     list.push_back(state::idle_entry{std::move(stream), clock::now()});

@@ -20,12 +20,7 @@ struct pool_settings {
     connect_timeouts timeouts;
 };
 
-struct pooled_connection {
-    std::unique_ptr<tls_stream> stream;
-    bool reused = false;  // came from the idle list: the upstream may have closed it meanwhile
-};
-
-using pool_result = boost::system::result<pooled_connection, connect_failure>;
+using connect_result = boost::system::result<std::unique_ptr<tls_stream>, connect_failure>;
 
 class upstream_pool {
 public:
@@ -34,9 +29,11 @@ public:
     upstream_pool(upstream_pool const&) = delete;
     upstream_pool& operator=(upstream_pool const&) = delete;
 
-    // An idle connection to target's host:port when one is alive (unless `fresh_only`), else a
-    // new verified one.
-    net::awaitable<pool_result> acquire(https_url target, bool fresh_only);
+    // An idle connection to target's host:port that is still alive, or null. The steady-state
+    // path: no coroutine frame, no allocation. The upstream may still have closed it a moment ago.
+    std::unique_ptr<tls_stream> try_take(https_url const& target);
+    // A new verified connection to target's host:port. `target` must outlive the wait.
+    net::awaitable<connect_result> connect(https_url const& target);
     // Keeps `stream` for reuse (or drops it when the upstream's idle list is full).
     void release(https_url const& target, std::unique_ptr<tls_stream> stream);
     // Closes every idle connection (shutdown).

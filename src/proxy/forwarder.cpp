@@ -86,7 +86,7 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     bool retried_stale = false;
     bool fresh_only = false;
     std::string_view const client_host = creq[http::field::host];  // creq outlives the relay
-    std::string const authority = binding.upstream.authority();
+    std::string const& authority = binding.authority;
 
     std::string& head = rq.head;
     for (;;) {
@@ -94,16 +94,21 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         head.clear();
         write_upstream_head(creq, rq.target.origin_form, ctx, binding.route, *grant.headers, head);
 
-        auto conn = co_await env.pool.acquire(binding.upstream, fresh_only);
-        if (!conn) {
-            auto const& failure = conn.error();
-            env.metrics.upstream_error(failure.phase == net_tls::connect_phase::handshake ? "tls"
-                                                                                          : "connect");
-            co_return co_await answer(client, rq, bad_gateway(failure.detail), to.body_io, out);
+        // Steady state: a kept-alive connection is at hand, taken with no coroutine frame.
+        std::unique_ptr<net_tls::tls_stream> stream;
+        if (!fresh_only) stream = env.pool.try_take(binding.upstream);
+        bool const reused = stream != nullptr;
+        if (!stream) {
+            auto conn = co_await env.pool.connect(binding.upstream);
+            if (!conn) {
+                auto const& failure = conn.error();
+                env.metrics.upstream_error(failure.phase == net_tls::connect_phase::handshake ? "tls"
+                                                                                              : "connect");
+                co_return co_await answer(client, rq, bad_gateway(failure.detail), to.body_io, out);
+            }
+            env.metrics.upstream_connection_opened();
+            stream = std::move(*conn);
         }
-        bool const reused = conn->reused;
-        if (!reused) env.metrics.upstream_connection_opened();
-        auto stream = std::move(conn->stream);
         handle.upstream = stream.get();
         scope_exit forget{[&] { handle.upstream = nullptr; }};
         bool const may_retry = reused && retryable_method && !retried_stale;

@@ -13,7 +13,9 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace aic::proxy {
@@ -21,8 +23,12 @@ namespace aic::proxy {
 // One configured route, bound to the upstream it forwards to and the authenticator that
 // supplies its headers. Several routes may share one authenticator.
 struct route_binding {
+    route_binding(config::route r, https_url u, std::shared_ptr<auth::authenticator> a)
+        : route(std::move(r)), upstream(std::move(u)), authority(upstream.authority()), auth(std::move(a)) {}
+
     config::route route;
-    https_url upstream;  // tenant, or the route's own "upstream"
+    https_url upstream;     // tenant, or the route's own "upstream"
+    std::string authority;  // upstream's Host header form, built once rather than per request
     std::shared_ptr<auth::authenticator> auth;
 };
 
