@@ -40,20 +40,77 @@ bool constant_time_equal(std::string_view given, std::string_view expected) noex
     return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
+// What the checks need from a request head, gathered in one pass over its fields: a lookup by name
+// costs a search of Beast's ordered field set, and the checks would make eight of them.
+struct head_facts {
+    std::size_t hosts = 0;
+    std::string_view host;
+    std::size_t content_lengths = 0;
+    std::string_view content_length;
+    std::size_t transfer_encodings = 0;
+    std::string_view transfer_encoding;
+    bool foreign_origin = false;
+    bool forwarded = false;  // Forwarded or X-Forwarded-For
+    std::size_t required_headers = 0;
+    std::string_view required_value;
+    std::size_t proxy_keys = 0;
+    std::string_view proxy_key;
+};
+
 template <class Fields>
-std::optional<refusal> check_framing(http::header<true, Fields> const& req) {
-    auto const cl_count = req.count(http::field::content_length);
-    auto const te_count = req.count(http::field::transfer_encoding);
-    if (cl_count > 0 && te_count > 0) return bad_request("both Content-Length and Transfer-Encoding");
-    if (cl_count > 1) return bad_request("more than one Content-Length");
-    if (te_count > 1) return bad_request("more than one Transfer-Encoding");
-    if (cl_count == 1) {
-        std::string_view const cl = req[http::field::content_length];
+head_facts gather(http::header<true, Fields> const& req, config::security const& sec) {
+    head_facts h;
+    auto const& origins = sec.allowed_origins;
+    std::string_view const required = sec.required_header ? std::string_view{sec.required_header->first} : "";
+    bool const want_key = !sec.client_key.empty();
+    for (auto const& f : req) {
+        std::string_view const value = f.value();
+        switch (f.name()) {
+            case http::field::host:
+                ++h.hosts;
+                h.host = value;
+                break;
+            case http::field::content_length:
+                ++h.content_lengths;
+                h.content_length = value;
+                break;
+            case http::field::transfer_encoding:
+                ++h.transfer_encodings;
+                h.transfer_encoding = value;
+                break;
+            case http::field::origin:
+                if (std::find(origins.begin(), origins.end(), value) == origins.end())
+                    h.foreign_origin = true;
+                break;
+            case http::field::forwarded: h.forwarded = true; break;
+            default: break;
+        }
+        std::string_view const name = f.name_string();
+        if (iequals(name, "X-Forwarded-For")) h.forwarded = true;
+        if (want_key && iequals(name, "X-Proxy-Key")) {
+            ++h.proxy_keys;
+            h.proxy_key = value;
+        }
+        if (!required.empty() && iequals(name, required)) {
+            ++h.required_headers;
+            h.required_value = value;
+        }
+    }
+    return h;
+}
+
+std::optional<refusal> check_framing(head_facts const& h) {
+    if (h.content_lengths > 0 && h.transfer_encodings > 0)
+        return bad_request("both Content-Length and Transfer-Encoding");
+    if (h.content_lengths > 1) return bad_request("more than one Content-Length");
+    if (h.transfer_encodings > 1) return bad_request("more than one Transfer-Encoding");
+    if (h.content_lengths == 1) {
+        std::string_view const cl = h.content_length;
         if (cl.empty() || cl.size() > 19) return bad_request("invalid Content-Length");
         for (char const c : cl)
             if (c < '0' || c > '9') return bad_request("invalid Content-Length");
     }
-    if (te_count == 1 && !iequals(req[http::field::transfer_encoding], "chunked"))
+    if (h.transfer_encodings == 1 && !iequals(h.transfer_encoding, "chunked"))
         return bad_request("unsupported Transfer-Encoding");
     return std::nullopt;
 }
@@ -66,41 +123,28 @@ bool read_only_method(http::verb m) noexcept {
 
 template <class Fields>
 std::optional<refusal> check_head(http::header<true, Fields> const& req, config::security const& sec) {
-    auto const host_count = req.count(http::field::host);
-    if (host_count > 1) return bad_request("more than one Host header");
-    if (host_count == 0 && req.version() >= 11) return bad_request("missing Host header");
-    if (auto r = check_framing(req)) return r;
+    head_facts const h = gather(req, sec);
+    if (h.hosts > 1) return bad_request("more than one Host header");
+    if (h.hosts == 0 && req.version() >= 11) return bad_request("missing Host header");
+    if (auto r = check_framing(h)) return r;
 
-    if (host_count == 1) {
-        std::string_view const host = req[http::field::host];
-        if (!host_allowed(host, sec.allowed_hosts))
-            return forbidden("Host " + quoted(host) + " is not allowed");
-    }
+    if (h.hosts == 1 && !host_allowed(h.host, sec.allowed_hosts))
+        return forbidden("Host " + quoted(h.host) + " is not allowed");
 
-    auto const origins = req.equal_range(http::field::origin);
-    for (auto it = origins.first; it != origins.second; ++it) {
-        auto const& allowed = sec.allowed_origins;
-        if (std::find(allowed.begin(), allowed.end(), it->value()) == allowed.end())
-            return forbidden("cross-site request refused");
-    }
+    if (h.foreign_origin) return forbidden("cross-site request refused");
 
-    if (sec.refuse_forwarded && (req.count("X-Forwarded-For") > 0 || req.count(http::field::forwarded) > 0))
-        return forbidden("forwarded requests are refused");
+    if (sec.refuse_forwarded && h.forwarded) return forbidden("forwarded requests are refused");
 
     if (sec.required_header) {
         auto const& [name, value] = *sec.required_header;
-        auto const range = req.equal_range(name);
-        auto const n = std::distance(range.first, range.second);
-        if (n != 1 || range.first->value() != value)
+        if (h.required_headers != 1 || h.required_value != value)
             return forbidden("required header " + name + " missing or wrong");
     }
 
     if (!sec.client_key.empty()) {
-        auto const range = req.equal_range("X-Proxy-Key");
-        auto const n = std::distance(range.first, range.second);
-        std::string_view const given = n == 1 ? std::string_view{range.first->value()} : std::string_view{};
+        std::string_view const given = h.proxy_keys == 1 ? h.proxy_key : std::string_view{};
         bool const ok = constant_time_equal(given, sec.client_key.reveal());
-        if (n != 1 || !ok) return forbidden("missing or wrong X-Proxy-Key");
+        if (h.proxy_keys != 1 || !ok) return forbidden("missing or wrong X-Proxy-Key");
     }
 
     if (sec.read_only && !read_only_method(req.method())) return forbidden("the proxy is read-only");

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace aic::proxy {
 namespace {
@@ -125,12 +127,28 @@ bool set_by_proxy(std::string_view name, config::route const& route,
     return false;
 }
 
+// Whether any byte of `word` equals the byte repeated in `pattern` (the classic zero-byte test
+// applied to word ^ pattern; it has no false positives when used as a yes/no answer).
+constexpr bool has_byte(std::uint64_t word, std::uint64_t pattern) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    std::uint64_t const x = word ^ pattern;
+    return ((x - ones) & ~x & highs) != 0;
+}
+
 // Header values come from parsers that refuse CR/LF, from the validated config and from token
 // endpoints; a value that still carries a line break is left out rather than split the head.
-// (A plain loop: find_first_of runs memchr over the set once per character of the value.)
+// This runs over every value of both heads of every request, so eight bytes at a time.
 bool safe_value(std::string_view v) noexcept {
-    for (char const c : v)
-        if (c == '\r' || c == '\n' || c == '\0') return false;
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    std::size_t i = 0;
+    for (; i + 8 <= v.size(); i += 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, v.data() + i, sizeof word);
+        if (has_byte(word, 0) || has_byte(word, ones * '\r') || has_byte(word, ones * '\n')) return false;
+    }
+    for (; i < v.size(); ++i)
+        if (v[i] == '\r' || v[i] == '\n' || v[i] == '\0') return false;
     return true;
 }
 

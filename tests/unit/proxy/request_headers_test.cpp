@@ -181,6 +181,33 @@ TEST_CASE("write_upstream_head leaves out a value with a line break instead of s
     CHECK(value(head.parsed, "Host") == "tenant.example.com");
 }
 
+TEST_CASE("a CR, LF or NUL anywhere in a value of any length leaves the value out", "[headers]") {
+    http::request_header<> in;
+    in.method(http::verb::get);
+    in.target("/am");
+    in.version(11);
+    // Values of 1 to 40 bytes (whole words of eight and tails), the bad byte at every position.
+    for (char const bad : {'\r', '\n', '\0'}) {
+        for (std::size_t length = 1; length <= 40; ++length) {
+            for (std::size_t at = 0; at < length; ++at) {
+                std::string token(length, 'a');
+                token[at] = bad;
+                auto const head = build(in, "/am", config::route{}, bearer(token), context());
+                INFO("byte " << int(bad) << " at " << at << " of " << length);
+                CHECK(head.parsed.count(http::field::authorization) == 0);
+            }
+        }
+    }
+    // And values with none of them go through, tabs (one byte from LF) and obs-text included.
+    std::string const clean = "a\tb\x80\xff~ 0123456789abcdefghijklmnopqrstuvwxyz";
+    for (std::size_t length = 1; length <= clean.size(); ++length) {
+        if (clean[length - 1] == '\t' || clean[length - 1] == ' ') continue;  // a parser trims those
+        auto const head = build(in, "/am", config::route{}, bearer(clean.substr(0, length)), context());
+        INFO("clean value of " << length);
+        CHECK(value(head.parsed, "Authorization") == "Bearer " + clean.substr(0, length));
+    }
+}
+
 namespace {
 
 http::response_header<> upstream_response() {

@@ -112,6 +112,13 @@ TEST_CASE("check_head: the required header must be present with its value", "[po
     CHECK(status_of(req, sec) == http::status::ok);
     req.insert("X-AIC-Proxy", "1");
     CHECK(status_of(req, sec) == http::status::forbidden);
+
+    // A name Beast knows as a field of its own is matched the same way, whatever its case.
+    sec.required_header = std::pair<std::string, std::string>{"user-agent", "legacy-tool"};
+    auto agent = head();
+    CHECK(status_of(agent, sec) == http::status::forbidden);
+    agent.set(http::field::user_agent, "legacy-tool");
+    CHECK(status_of(agent, sec) == http::status::ok);
 }
 
 TEST_CASE("check_head: read-only mode allows only GET, HEAD and OPTIONS", "[policy]") {
