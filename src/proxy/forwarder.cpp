@@ -114,8 +114,8 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         bool const may_retry = reused && retryable_method && !retried_stale;
 
         auto const sent_at = clock::now();
-        auto sent = co_await send_request(*stream, head, creq.chunked(), client, rq.client_buffer, rq.parser,
-                                          replay, buffer, to.body_io, out.bytes_in);
+        auto sent = co_await send_request(*stream, head, rq.parser.chunked(), client, rq.client_buffer,
+                                          rq.parser, replay, buffer, to.body_io, out.bytes_in);
         if (sent.status == relay_status::client_failed) {
             // A body whose framing breaks (bad chunk size, ...) is answered, not dropped silently;
             // the upstream gets a truncated message on a connection that is then closed.
@@ -178,7 +178,9 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         out.upstream_time = clock::now() - sent_at;
 
         auto& res = rp->get();
-        bool const upstream_keep = res.keep_alive();
+        // Framing from the parser's flags, which it set while parsing: the message's own accessors
+        // would search the fields again.
+        bool const upstream_keep = rp->keep_alive();
 
         // The token was refused (revoked, or expired early): drop it and replay once with a new one.
         if (res.result() == http::status::unauthorized && grant.token && !replayed_401 && replay.complete()) {
@@ -199,14 +201,14 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         }
 
         client_framing framing{.version = version, .keep_alive = rq.keep_alive};
-        bool chunked_out = res.chunked();
+        bool chunked_out = rp->chunked();
         if (!rp->is_done()) {
             if (version < 11) {
                 // An HTTP/1.0 client cannot read chunks: the body ends when the connection does.
-                framing.drop_transfer_encoding = res.chunked();
+                framing.drop_transfer_encoding = rp->chunked();
                 chunked_out = false;
                 framing.keep_alive = false;
-            } else if (!res.has_content_length() && !res.chunked()) {
+            } else if (!rp->content_length() && !rp->chunked()) {
                 // A close-delimited upstream body; chunks keep the client connection.
                 framing.add_chunked = chunked_out = true;
             }
