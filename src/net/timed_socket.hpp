@@ -44,12 +44,13 @@ public:
 
     template <class MutableBuffers, class Token>
     auto async_read_some(MutableBuffers const& buffers, Token&& token) {
-        return net::async_initiate<Token, void(error_code, std::size_t)>(initiate_read{this}, token, buffers);
+        return net::async_initiate<Token, void(error_code, std::size_t)>(initiate_io<true>{this}, token,
+                                                                         buffers);
     }
 
     template <class ConstBuffers, class Token>
     auto async_write_some(ConstBuffers const& buffers, Token&& token) {
-        return net::async_initiate<Token, void(error_code, std::size_t)>(initiate_write{this}, token,
+        return net::async_initiate<Token, void(error_code, std::size_t)>(initiate_io<false>{this}, token,
                                                                          buffers);
     }
 
@@ -74,23 +75,18 @@ private:
         return true;
     }
 
-    struct initiate_read {
+    // Starts the socket's own read or write, with a handler that reports the deadline.
+    template <bool IsRead>
+    struct initiate_io {
         timed_socket* self;
         template <class Handler, class Buffers>
         void operator()(Handler&& handler, Buffers const& buffers) const {
             if (self->fail_if_expired(handler)) return;
-            self->socket_.async_read_some(buffers, timed_handler<std::decay_t<Handler>>{
-                                                       std::forward<Handler>(handler), &self->deadline_});
-        }
-    };
-
-    struct initiate_write {
-        timed_socket* self;
-        template <class Handler, class Buffers>
-        void operator()(Handler&& handler, Buffers const& buffers) const {
-            if (self->fail_if_expired(handler)) return;
-            self->socket_.async_write_some(buffers, timed_handler<std::decay_t<Handler>>{
-                                                        std::forward<Handler>(handler), &self->deadline_});
+            timed_handler<std::decay_t<Handler>> timed{std::forward<Handler>(handler), &self->deadline_};
+            if constexpr (IsRead)
+                self->socket_.async_read_some(buffers, std::move(timed));
+            else
+                self->socket_.async_write_some(buffers, std::move(timed));
         }
     };
 
