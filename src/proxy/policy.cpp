@@ -1,5 +1,6 @@
 #include "proxy/policy.hpp"
 
+#include "proxy/ascii.hpp"
 #include "proxy/head_fields.hpp"
 
 #include "proxy/target.hpp"
@@ -22,13 +23,7 @@ std::string quoted(std::string_view value) {
     return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               auto const lx = (x >= 'A' && x <= 'Z') ? x - 'A' + 'a' : x;
-               auto const ly = (y >= 'A' && y <= 'Z') ? y - 'A' + 'a' : y;
-               return lx == ly;
-           });
-}
+using ascii::iequals;
 
 // Compares in time that depends only on the expected key's length, so a caller cannot find
 // the key byte by byte.

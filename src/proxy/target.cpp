@@ -2,6 +2,8 @@
 // an allowed local host) and which it refuses, before any routing sees the path.
 #include "proxy/target.hpp"
 
+#include "proxy/ascii.hpp"
+
 #include <array>
 #include <string>
 
@@ -20,16 +22,8 @@ int hex_value(char c) noexcept {
     return c - 'A' + 10;
 }
 
-char lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
-}
+using ascii::iequals;
+using ascii::lower;
 
 bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
     return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);

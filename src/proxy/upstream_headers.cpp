@@ -2,6 +2,7 @@
 // client.
 #include "proxy/upstream_headers.hpp"
 
+#include "proxy/ascii.hpp"
 #include "proxy/head_fields.hpp"
 
 #include <algorithm>
@@ -12,14 +13,7 @@
 namespace aic::proxy {
 namespace {
 
-char lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
+using ascii::iequals;
 
 std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -127,31 +121,35 @@ bool set_by_proxy(std::string_view name, config::route const& route,
     return false;
 }
 
+constexpr std::uint64_t every_byte = 0x0101010101010101ULL;  // times c: c in each byte
+
 // Whether any byte of `word` equals the byte repeated in `pattern` (the classic zero-byte test
 // applied to word ^ pattern; it has no false positives when used as a yes/no answer).
 constexpr bool has_byte(std::uint64_t word, std::uint64_t pattern) noexcept {
-    constexpr std::uint64_t ones = 0x0101010101010101ULL;
-    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    constexpr std::uint64_t highs = every_byte * 0x80;
     std::uint64_t const x = word ^ pattern;
-    return ((x - ones) & ~x & highs) != 0;
+    return ((x - every_byte) & ~x & highs) != 0;
+}
+
+constexpr bool has_break_or_nul(std::uint64_t word) noexcept {
+    return has_byte(word, 0) || has_byte(word, every_byte * '\r') || has_byte(word, every_byte * '\n');
 }
 
 // Header values come from parsers that refuse CR/LF, from the validated config and from token
 // endpoints; a value that still carries a line break is left out rather than split the head.
 // This runs over every value of both heads of every request, so eight bytes at a time.
 bool safe_value(std::string_view v) noexcept {
-    constexpr std::uint64_t ones = 0x0101010101010101ULL;
     std::size_t i = 0;
     for (; i + 8 <= v.size(); i += 8) {
         std::uint64_t word = 0;
         std::memcpy(&word, v.data() + i, sizeof word);
-        if (has_byte(word, 0) || has_byte(word, ones * '\r') || has_byte(word, ones * '\n')) return false;
+        if (has_break_or_nul(word)) return false;
     }
     if (i == v.size()) return true;
     // The last few bytes, padded with a byte that is none of the three.
-    std::uint64_t word = ones * 'a';
+    std::uint64_t word = every_byte * 'a';
     std::memcpy(&word, v.data() + i, v.size() - i);
-    return !(has_byte(word, 0) || has_byte(word, ones * '\r') || has_byte(word, ones * '\n'));
+    return !has_break_or_nul(word);
 }
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
