@@ -11,7 +11,7 @@ struct lazy_deadline::state {
     clock::time_point at = clock::time_point::max();        // when pending operations time out
     clock::time_point armed_at = clock::time_point::max();  // when the pending wait wakes (max: none)
     bool expired = false;
-    void* socket;  // cleared when the owner goes
+    void* socket;
     void (*cancel)(void*);
 
     static void arm(std::shared_ptr<state> const& self) {
@@ -26,7 +26,7 @@ struct lazy_deadline::state {
             if (clock::now() < d->at) return arm(d);
             d->expired = true;
             d->at = clock::time_point::max();
-            if (d->socket) d->cancel(d->socket);
+            d->cancel(d->socket);
         });
     }
 };
@@ -34,10 +34,9 @@ struct lazy_deadline::state {
 lazy_deadline::lazy_deadline(net::any_io_executor ex, void* socket, void (*cancel)(void*))
     : state_(std::make_shared<state>(std::move(ex), socket, cancel)) {}
 
-// The state goes with us (the handler only holds it weakly), and with it the timer and its wait.
-lazy_deadline::~lazy_deadline() {
-    state_->socket = nullptr;
-}
+// The state goes with us (the handler only holds it weakly), and with it the timer and its wait:
+// the handler can reach the socket only while its owner, and so the socket, still lives.
+lazy_deadline::~lazy_deadline() = default;
 
 void lazy_deadline::expires_after(clock::duration d) {
     auto& s = *state_;
