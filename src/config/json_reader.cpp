@@ -1,12 +1,12 @@
 // Path-tracking JSON reads (see json_reader.hpp).
 #include "config/json_reader.hpp"
 
+#include <fmt/format.h>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 namespace aic::config::detail {
@@ -43,10 +43,9 @@ std::string suggestion(std::string_view key, std::initializer_list<std::string_v
     return " (did you mean \"" + std::string{best} + "\"?)";
 }
 
+// fmt, not std::to_chars: libstdc++'s floating-point to_chars is what links libm into aic-proxy.
 std::string shortest(double d) {
-    char buf[32];
-    auto const r = std::to_chars(buf, buf + sizeof buf, d);
-    return std::string(buf, r.ptr);
+    return fmt::format("{}", d);
 }
 
 }  // namespace

@@ -2,11 +2,14 @@
 // text exposition format 0.0.4 at scrape time.
 #include "ops/metrics.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <iterator>
 #include <memory>
 #include <utility>
 
@@ -82,11 +85,10 @@ void append_uint(std::string& out, std::uint64_t v) {
     out.append(buf.data(), end);
 }
 
+// Shortest round-trip form, as std::to_chars would give; fmt's, because libstdc++'s floating-point
+// to_chars is what links libm into aic-proxy.
 void append_double(std::string& out, double v) {
-    std::array<char, 40> buf{};
-    auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-    (void)ec;
-    out.append(buf.data(), end);
+    fmt::format_to(std::back_inserter(out), "{}", v);
 }
 
 void append_header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
