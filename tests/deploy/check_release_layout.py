@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""The shipped build's two memory promises (docs/architecture.md):
+
+1. "The release build links its libraries in": the binary needs glibc and nothing else. Any
+   other shared library (libm came back once through std::to_chars(double)) costs resident
+   memory in every start.
+2. "Executed code is laid out together": the linker script src/app/hot-text.ld still finds
+   the code it lists. When functions are renamed or moved, its patterns stop matching and the
+   executed code spreads over .text again, which no other test would notice.
+
+Usage: check_release_layout.py BINARY LINK_MAP HOT_TEXT_LD"""
+import re
+import subprocess
+import sys
+
+GLIBC = {"libc.so.6", "ld-linux-x86-64.so.2"}
+MIN_COVERAGE = 0.8  # of the executed code that hot-text.ld listed when it was generated
+
+
+def main():
+    binary, link_map, hot_text = sys.argv[1:4]
+    failures = []
+
+    dynamic = subprocess.run(["readelf", "-dW", binary], capture_output=True, text=True, check=True)
+    needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[(\S+)\]", dynamic.stdout))
+    if not needed:
+        failures.append(f"{binary}: no NEEDED entries read (is it the release build?)")
+    for lib in sorted(needed - GLIBC):
+        failures.append(f"{binary} needs {lib}; the release build links everything but glibc in")
+
+    recorded = re.search(r"hot-bytes: (\d+)", open(hot_text).read())
+    if not recorded:
+        failures.append(f"{hot_text}: no 'hot-bytes:' line; regenerate it with tools/hot-text/collect")
+    placed = re.search(r"^\.text\.hot_ordered\s+0x[0-9a-f]+\s+0x([0-9a-f]+)", open(link_map).read(), re.M)
+    if not placed:
+        failures.append(f"{link_map}: no .text.hot_ordered output section; is {hot_text} linked?")
+    if recorded and placed:
+        listed, found = int(recorded.group(1)), int(placed.group(1), 16)
+        print(f"hot text: {found} bytes placed, {listed} listed ({found / listed:.0%})")
+        if found < MIN_COVERAGE * listed:
+            failures.append(f"{hot_text} has gone stale: it places {found} of the {listed} bytes of "
+                            f"code it listed; rerun tools/hot-text/collect and commit the result")
+
+    for f in failures:
+        print("FAIL:", f)
+    if failures:
+        return 1
+    print("OK: needs only", " ".join(sorted(needed)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
