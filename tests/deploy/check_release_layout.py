@@ -9,11 +9,12 @@
    executed code spreads over .text again, which no other test would notice.
 
 Usage: check_release_layout.py BINARY LINK_MAP HOT_TEXT_LD"""
+import platform
 import re
 import subprocess
 import sys
 
-GLIBC = {"libc.so.6", "ld-linux-x86-64.so.2"}
+GLIBC = re.compile(r"libc\.so\.6|ld-linux[-\w]*\.so\.\d")  # the C library and the dynamic loader
 MIN_COVERAGE = 0.8  # of the executed code that hot-text.ld listed when it was generated
 
 
@@ -25,7 +26,7 @@ def main():
     needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[(\S+)\]", dynamic.stdout))
     if not needed:
         failures.append(f"{binary}: no NEEDED entries read (is it the release build?)")
-    for lib in sorted(needed - GLIBC):
+    for lib in sorted(lib for lib in needed if not GLIBC.fullmatch(lib)):
         failures.append(f"{binary} needs {lib}; the release build links everything but glibc in")
 
     recorded = re.search(r"hot-bytes: (\d+)", open(hot_text).read())
@@ -34,7 +35,10 @@ def main():
     placed = re.search(r"^\.text\.hot_ordered\s+0x[0-9a-f]+\s+0x([0-9a-f]+)", open(link_map).read(), re.M)
     if not placed:
         failures.append(f"{link_map}: no .text.hot_ordered output section; is {hot_text} linked?")
-    if recorded and placed:
+    if recorded and placed and platform.machine() != "x86_64":
+        # The list was collected on x86_64; elsewhere OpenSSL's assembler objects have other names.
+        print(f"hot text: not checked on {platform.machine()} (the list names x86_64 objects)")
+    elif recorded and placed:
         listed, found = int(recorded.group(1)), int(placed.group(1), 16)
         print(f"hot text: {found} bytes placed, {listed} listed ({found / listed:.0%})")
         if found < MIN_COVERAGE * listed:
