@@ -167,6 +167,7 @@ def main():
     for label, key in (("RSS after start, idle (VmRSS)", "idle"),
                        ("PSS after start (shared library pages divided among their users)", "idle_pss"),
                        ("private anonymous memory after start (heap, stacks)", "idle_anon"),
+                       ("resident code of the proxy's own executable after start", "idle_text"),
                        ("peak RSS over the load phases (VmHWM)", "peak")):
         w(f"| {label} | {fmt_kib(kib(facts, f'mem.nginx.{key}'))} | {fmt_kib(kib(facts, f'mem.aic.{key}'))} |")
     for who in ("nginx", "aic"):
