@@ -64,6 +64,8 @@ net::awaitable<void> runtime::handle_signals() {
             co_await reload();
             continue;
         }
+        // Closed before the log line, so that "draining" in the log means a connect is refused.
+        co_await server_->stop_accepting();
         spdlog::info("received {}, draining for up to {} ms", signal == SIGTERM ? "SIGTERM" : "SIGINT",
                      cfg_.timeouts.drain.count());
         ops::sd_notify("STOPPING=1");

@@ -177,14 +177,20 @@ struct worker : std::enable_shared_from_this<worker> {
         co_return;
     }
 
-    // On this worker's loop: stop accepting, drain, close what is left.
-    static net::awaitable<void> drain(std::shared_ptr<worker> self, std::chrono::milliseconds limit) {
+    // On this worker's loop: no new connections, no next request on a kept-alive one.
+    static net::awaitable<void> stop_accepting(std::shared_ptr<worker> self) {
         self->close_listeners();
         self->env->draining = true;
         // Connections waiting for a next request have nothing to finish.
         for (auto const& h : self->sessions) {
             if (h->idle) h->abort();
         }
+        co_return;
+    }
+
+    // On this worker's loop, after stop_accepting: let requests in flight finish up to `limit`,
+    // then close what is left.
+    static net::awaitable<void> drain(std::shared_ptr<worker> self, std::chrono::milliseconds limit) {
         if (!self->sessions.empty()) {
             self->all_done.expires_after(limit);
             co_await self->all_done.async_wait(use_nothrow);
@@ -288,8 +294,13 @@ net::awaitable<void> server::update(std::shared_ptr<routing_table const> const& 
     co_await on_every_worker(impl_->workers, install);
 }
 
+net::awaitable<void> server::stop_accepting() {
+    co_await on_every_worker(impl_->workers, worker::stop_accepting);
+}
+
 net::awaitable<void> server::shutdown(std::chrono::milliseconds drain) {
     auto self = impl_;
+    co_await on_every_worker(self->workers, worker::stop_accepting);  // idempotent
     auto const drain_one = [drain](std::shared_ptr<worker> w) { return worker::drain(std::move(w), drain); };
     co_await on_every_worker(self->workers, drain_one);
     // Nothing is left on the extra loops: let their threads end.

@@ -65,8 +65,11 @@ public:
     // Completes when every event loop has the new routes. Call from the caller's executor.
     net::awaitable<void> update(std::shared_ptr<routing_table const> const& routes,
                                 config::security const& security);
-    // Stops accepting, lets in-flight requests finish up to `drain`, then closes everything and
-    // lets the extra event loops end. Call from the caller's executor.
+    // Completes when no event loop accepts any more: every listener is closed (a connect is
+    // refused) and idle keep-alive connections are closed. Call from the caller's executor.
+    net::awaitable<void> stop_accepting();
+    // Stops accepting (if stop_accepting has not), lets in-flight requests finish up to `drain`,
+    // then closes everything and lets the extra event loops end. Call from the caller's executor.
     net::awaitable<void> shutdown(std::chrono::milliseconds drain);
 
     std::vector<tcp::endpoint> tcp_endpoints() const;  // bound addresses (port 0 resolved)

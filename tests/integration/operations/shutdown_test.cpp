@@ -39,7 +39,7 @@ TEST_CASE("SIGTERM: an in-flight slow request completes, new connections are ref
 
     proxy.process().terminate();
     REQUIRE(proxy.process().wait_for_line("received SIGTERM, draining", log_wait));
-    // The listener was closed before the log line's handler returned to the loop.
+    // The proxy closes its listeners before it writes that line.
     CHECK(gets_no_answer(port));
 
     auto const res = in_flight.get();
