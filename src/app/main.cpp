@@ -6,6 +6,7 @@
 #include "config/loader.hpp"
 #include "ops/undumpable.hpp"
 
+#include <csignal>
 #include <exception>
 #include <iostream>
 
@@ -27,6 +28,12 @@ int main(int argc, char** argv) {
         std::cout << "aic-proxy " << version() << "\n";
         return exit_ok;
     }
+
+    // OpenSSL writes to upstream sockets with write(2), which raises SIGPIPE on a connection the
+    // peer has reset; its default action would end the process. The write reports EPIPE instead,
+    // and the relay answers 502 or retries. (systemd ignores SIGPIPE for services; a container or
+    // a shell does not.)
+    std::signal(SIGPIPE, SIG_IGN);
 
     // Before any secret is read: from here on no core file or same-user debugger sees them.
     if (!aic::ops::make_undumpable()) std::cerr << "aic-proxy: warning: cannot mark the process undumpable\n";
