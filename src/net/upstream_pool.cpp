@@ -38,7 +38,6 @@ struct key_less {
 // request written to them.
 bool looks_alive(tls_stream& s) {
     auto& sock = s.socket();
-    if (!sock.is_open()) return false;
     char byte = 0;
     auto const n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -94,15 +93,18 @@ upstream_pool::~upstream_pool() {
     clear();
 }
 
-std::unique_ptr<tls_stream> upstream_pool::try_take(https_url const& target) {
+std::unique_ptr<tls_stream> upstream_pool::try_take(https_url const& target, reuse_check check) {
     auto it = state_->idle.find(target);
     if (it == state_->idle.end()) return nullptr;
     auto const now = clock::now();
+    auto const& settings = state_->settings;
     while (!it->second.empty()) {
         auto entry = std::move(it->second.back());
         it->second.pop_back();
-        if (now - entry.since < state_->settings.idle_timeout && looks_alive(*entry.stream))
-            return std::move(entry.stream);
+        auto const idle = now - entry.since;
+        if (idle >= settings.idle_timeout || !entry.stream->socket().is_open()) continue;
+        bool const recent = check == reuse_check::after_a_pause && idle < settings.check_after_idle;
+        if (recent || looks_alive(*entry.stream)) return std::move(entry.stream);
     }
     return nullptr;
 }

@@ -81,6 +81,10 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     }
 
     bool const retryable_method = idempotent(creq.method());
+    // A request without a body whose method may be sent twice is resent on a fresh connection if
+    // a pooled one turns out closed (below), so a recently used connection is taken unchecked.
+    auto const reuse_check = retryable_method && rq.parser.is_done() ? net_tls::reuse_check::after_a_pause
+                                                                     : net_tls::reuse_check::always;
     replay_store replay{env.settings.limits.replay_body_bytes};
     bool replayed_401 = false;
     bool retried_stale = false;
@@ -96,7 +100,7 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
 
         // Steady state: a kept-alive connection is at hand, taken with no coroutine frame.
         std::unique_ptr<net_tls::tls_stream> stream;
-        if (!fresh_only) stream = env.pool.try_take(binding.upstream);
+        if (!fresh_only) stream = env.pool.try_take(binding.upstream, reuse_check);
         bool const reused = stream != nullptr;
         if (!stream) {
             auto conn = co_await env.pool.connect(binding.upstream);

@@ -47,9 +47,10 @@ server_env::server_env(net::any_io_executor ex, net::any_io_executor home_ex, se
       local(std::move(l)),
       home(std::move(home_ex)),
       pool(std::move(ex), tls,
-           net_tls::pool_settings{
-               settings.limits.upstream_pool_size, settings.timeouts.upstream_idle,
-               net_tls::connect_timeouts{settings.timeouts.connect, settings.timeouts.tls_handshake}}) {}
+           net_tls::pool_settings{.max_idle_per_upstream = settings.limits.upstream_pool_size,
+                                  .idle_timeout = settings.timeouts.upstream_idle,
+                                  .timeouts = net_tls::connect_timeouts{settings.timeouts.connect,
+                                                                        settings.timeouts.tls_handshake}}) {}
 
 }  // namespace detail
 
