@@ -41,7 +41,9 @@ tls_stream::step tls_stream::run(kind k, void* data, std::size_t size) {
             return step::finished(net::error::bad_descriptor);
         attached_ = true;
     }
-    ERR_clear_error();
+    // SSL_get_error needs an empty error queue before the call. It is almost always empty, and
+    // peeking costs a quarter of clearing all of its slots, two or three times per request.
+    if (ERR_peek_error() != 0) ERR_clear_error();
     errno = 0;
     std::size_t bytes = 0;
     int r = 0;
