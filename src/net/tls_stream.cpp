@@ -30,6 +30,22 @@ void tls_stream::close() {
     socket_.close(ignored);
 }
 
+// Read-ahead leaves what followed the record just returned (more records, or the start of one)
+// in OpenSSL's buffer. Taking it now, and the rest of a started record if the socket has it, fills
+// the caller's buffer: a large body goes on in a few large pieces rather than one per 16 KiB
+// record. Stops at the first call that would wait or fail; that call's outcome repeats on the
+// next read, so nothing is lost by ending the piece here.
+std::size_t tls_stream::read_pending(char* data, std::size_t room) {
+    std::size_t total = 0;
+    while (room > 0 && SSL_has_pending(ssl_) == 1) {
+        std::size_t n = 0;
+        if (SSL_read_ex(ssl_, data + total, room, &n) != 1) break;
+        total += n;
+        room -= n;
+    }
+    return total;
+}
+
 tls_stream::step tls_stream::run(kind k, void* data, std::size_t size) {
     if (closed_ || !socket_.is_open()) return step::finished(net::error::bad_descriptor);
     if (!attached_) {
@@ -56,7 +72,10 @@ tls_stream::step tls_stream::run(kind k, void* data, std::size_t size) {
             if (r == 0) r = 1;  // close_notify sent; the peer's answer is not awaited
             break;
     }
-    if (r == 1) return step::finished({}, bytes);
+    if (r == 1) {
+        if (k == kind::read) bytes += read_pending(static_cast<char*>(data) + bytes, size - bytes);
+        return step::finished({}, bytes);
+    }
     int const error = SSL_get_error(ssl_, r);
     switch (error) {
         case SSL_ERROR_WANT_READ: return step::waiting(tcp::socket::wait_read);

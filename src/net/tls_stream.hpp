@@ -91,6 +91,7 @@ private:
         static step waiting(tcp::socket::wait_type w) { return step{false, {}, 0, w}; }
     };
     step run(kind k, void* data, std::size_t size);
+    std::size_t read_pending(char* data, std::size_t room);
 
     template <class ConstBuffers>
     std::pair<void const*, std::size_t> stage(ConstBuffers const& buffers) {

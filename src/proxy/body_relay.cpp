@@ -12,6 +12,10 @@ namespace {
 
 // What one read of a streamed body asks for: a full TLS record's plaintext.
 constexpr std::size_t stream_read_bytes = 16 * 1024;
+// What one read of a response body asks for: the TLS stream fills it from the records it has
+// read ahead, so a large body reaches the client in pieces of up to this size (the relay buffer
+// is limits.buffer_bytes, 64 KiB by default).
+constexpr std::size_t response_body_read_bytes = 64 * 1024;
 
 // The bytes of one write: an optional head, then at most one body piece (framed as a chunk when
 // the body is chunked), then at most the last chunk. Gathered, so a head and a small body leave
@@ -186,8 +190,8 @@ net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
     // head needed, a large body would come in pieces of a few hundred bytes, one client write each.
     auto const length = parser.content_length();
     bool const buffered = length && *length <= upstream_buffer.size();  // a small body came with the head
-    if (!buffered && upstream_buffer.capacity() < stream_read_bytes)
-        upstream_buffer.reserve(stream_read_bytes);
+    if (!buffered && upstream_buffer.capacity() < response_body_read_bytes)
+        upstream_buffer.reserve(response_body_read_bytes);
     while (!parser.is_done()) {
         upstream.expires_after(body_io);
         // One piece at a time, not the whole body: a drip-fed chunk reaches the client before the
