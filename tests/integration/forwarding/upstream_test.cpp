@@ -43,6 +43,28 @@ void check_error_json(http_response const& res, unsigned status, std::string con
         CHECK(body.at("request_id").as_string() == id);
 }
 
+// What the simulator saw of one request sent after it closed the proxy's idle pooled connection.
+struct after_pooled_close {
+    unsigned status = 0;
+    std::uint64_t resource_requests = 0;  // requests that reached the simulator
+    std::uint64_t tls_connections = 0;    // connections the proxy opened to it
+};
+
+after_pooled_close request_after_pooled_close(std::string const& method, header_list const& headers,
+                                              std::string const& body) {
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    auto client = proxy.client();
+    echo_of(client->request("GET", "/openidm/first"));
+    auto const before = sim.stats();
+    // The pooled upstream connection is now idle; the simulator closes it under the proxy.
+    sim.close_idle_connections();
+    auto const res = client->request(method, "/openidm/second", headers, body);
+    auto const after = sim.stats();
+    return {res.status, after.resource_requests - before.resource_requests,
+            after.tls_connections - before.tls_connections};
+}
+
 }  // namespace
 
 TEST_CASE("500 sequential keep-alive requests use at most 4 upstream TLS connections") {
@@ -63,35 +85,20 @@ TEST_CASE("500 sequential keep-alive requests use at most 4 upstream TLS connect
 }
 
 TEST_CASE("a pooled connection the upstream closed is retried on a fresh one") {
-    sim_process sim;
-    proxy_process proxy{sim.dir(), demo_config(sim)};
-    auto client = proxy.client();
-    echo_of(client->request("GET", "/openidm/first"));
-    auto const before = sim.stats();
-    // The pooled upstream connection is now idle; the simulator closes it under the proxy.
-    sim.close_idle_connections();
     auto const method = GENERATE(as<std::string>{}, "GET", "PUT", "DELETE", "HEAD");
-    auto const res = client->request(method, "/openidm/second");
-    CHECK(res.status == 200);
-    auto const after = sim.stats();
-    CHECK(after.resource_requests - before.resource_requests == 1);
-    CHECK(after.tls_connections - before.tls_connections == 1);
+    auto const seen = request_after_pooled_close(method, {}, {});
+    CHECK(seen.status == 200);
+    CHECK(seen.resource_requests == 1);
+    CHECK(seen.tls_connections == 1);
 }
 
 TEST_CASE("a POST never goes to a pooled connection the upstream closed: it cannot be resent") {
-    sim_process sim;
-    proxy_process proxy{sim.dir(), demo_config(sim)};
-    auto client = proxy.client();
-    echo_of(client->request("GET", "/openidm/first"));
-    auto const before = sim.stats();
-    sim.close_idle_connections();
     // Taken unchecked, the closed connection would fail the POST with a 502: it is not retried.
-    auto const res =
-        client->request("POST", "/openidm/second", {{"Content-Type", "application/json"}}, R"({"a":1})");
-    CHECK(res.status == 200);
-    auto const after = sim.stats();
-    CHECK(after.resource_requests - before.resource_requests == 1);
-    CHECK(after.tls_connections - before.tls_connections == 1);
+    auto const seen =
+        request_after_pooled_close("POST", {{"Content-Type", "application/json"}}, R"({"a":1})");
+    CHECK(seen.status == 200);
+    CHECK(seen.resource_requests == 1);
+    CHECK(seen.tls_connections == 1);
 }
 
 TEST_CASE("a revoked token is replaced and the request replayed once") {

@@ -35,6 +35,15 @@ struct loopback_upstream {
         stream->socket().connect(acceptor.local_endpoint());
         return {std::move(stream), acceptor.accept()};
     }
+
+    // A connection released into `pool`: the pooled stream (to compare with what try_take hands
+    // out) and the upstream's end, still open.
+    std::pair<tls_stream*, tcp::socket> pooled_connection(upstream_pool& pool) {
+        auto [stream, far] = connection();
+        auto* near = stream.get();
+        pool.release(url, std::move(stream));
+        return {near, std::move(far)};
+    }
 };
 
 pool_settings checked_after(std::chrono::milliseconds idle) {
@@ -55,9 +64,7 @@ void close_and_wait_for_fin(tcp::socket& far, tls_stream& near) {
 TEST_CASE("a pooled connection the upstream closed is never handed out when every reuse is checked") {
     loopback_upstream up;
     upstream_pool pool{up.ioc.get_executor(), up.tls, pool_settings{}};
-    auto [stream, far] = up.connection();
-    auto* near = stream.get();
-    pool.release(up.url, std::move(stream));
+    auto [near, far] = up.pooled_connection(pool);
     close_and_wait_for_fin(far, *near);
     CHECK(pool.try_take(up.url, reuse_check::always) == nullptr);
     CHECK(pool.idle_count() == 0);
@@ -66,9 +73,7 @@ TEST_CASE("a pooled connection the upstream closed is never handed out when ever
 TEST_CASE("a recently used connection is handed out unchecked when the caller can resend") {
     loopback_upstream up;
     upstream_pool pool{up.ioc.get_executor(), up.tls, checked_after(1h)};
-    auto [stream, far] = up.connection();
-    auto* near = stream.get();
-    pool.release(up.url, std::move(stream));
+    auto [near, far] = up.pooled_connection(pool);
     close_and_wait_for_fin(far, *near);
     // No system call spent on it: the caller meets the close and resends on a fresh connection.
     CHECK(pool.try_take(up.url, reuse_check::after_a_pause).get() == near);
@@ -77,12 +82,8 @@ TEST_CASE("a recently used connection is handed out unchecked when the caller ca
 TEST_CASE("after a pause the connection is checked even when the caller can resend") {
     loopback_upstream up;
     upstream_pool pool{up.ioc.get_executor(), up.tls, checked_after(0ms)};
-    auto [closed, far_closed] = up.connection();
-    auto [open, far_open] = up.connection();
-    auto* open_near = open.get();
-    auto* closed_near = closed.get();
-    pool.release(up.url, std::move(open));
-    pool.release(up.url, std::move(closed));  // the most recently released is taken first
+    auto [open_near, far_open] = up.pooled_connection(pool);
+    auto [closed_near, far_closed] = up.pooled_connection(pool);  // the most recently released is taken first
     close_and_wait_for_fin(far_closed, *closed_near);
     CHECK(pool.try_take(up.url, reuse_check::after_a_pause).get() == open_near);
     CHECK(pool.idle_count() == 0);
@@ -91,9 +92,7 @@ TEST_CASE("after a pause the connection is checked even when the caller can rese
 TEST_CASE("a live pooled connection passes the check") {
     loopback_upstream up;
     upstream_pool pool{up.ioc.get_executor(), up.tls, pool_settings{}};
-    auto [stream, far] = up.connection();
-    auto* near = stream.get();
-    pool.release(up.url, std::move(stream));
+    auto [near, far] = up.pooled_connection(pool);
     CHECK(pool.try_take(up.url, reuse_check::always).get() == near);
     CHECK(pool.try_take(up.url, reuse_check::always) == nullptr);  // taken, not copied
 }
