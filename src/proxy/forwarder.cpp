@@ -48,6 +48,51 @@ net::awaitable<relay_outcome> answer(client_stream& client, relay_request const&
     co_return out;
 }
 
+// The slow path to a token (none valid at hand, or the one sent was refused), in a frame of its
+// own: forward's frame, allocated for every request, need not hold room for the wait's result.
+net::awaitable<bool> wait_for_grant(auth::authenticator& auth, auth::grant& grant,
+                                    std::optional<refusal>& failure) {
+    auto granted = co_await auth.acquire();
+    if (!granted) {
+        failure = no_token(describe(granted.error()));
+        co_return false;
+    }
+    grant = std::move(*granted);
+    co_return true;
+}
+
+// A valid token at hand into `grant`, with no coroutine frame and no slot in the caller's.
+bool take_ready_grant(auth::authenticator& auth, auth::grant& grant) {
+    auto ready = auth.try_acquire();
+    if (!ready) return false;
+    grant = std::move(*ready);
+    return true;
+}
+
+// Tells a client holding back its upload (Expect: 100-continue) to send it; false when it is gone.
+net::awaitable<bool> invite_body(client_stream& client, std::chrono::milliseconds timeout) {
+    static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+    client.expires_after(timeout);
+    auto [ec, n] = co_await net::async_write(client, net::buffer(continue_line), use_nothrow);
+    co_return !ec;
+}
+
+// A new upstream connection, in a frame of its own for the same reason: most requests take a
+// pooled one. nullptr with `failure` set when it cannot be had.
+net::awaitable<std::unique_ptr<net_tls::tls_stream>> open_connection(server_env& env,
+                                                                     route_binding const& binding,
+                                                                     std::optional<refusal>& failure) {
+    auto conn = co_await env.pool.connect(binding.upstream);
+    if (!conn) {
+        auto const& failed = conn.error();
+        env.metrics.upstream_error(failed.phase == net_tls::connect_phase::handshake ? "tls" : "connect");
+        failure = bad_gateway(failed.detail);
+        co_return nullptr;
+    }
+    env.metrics.upstream_connection_opened();
+    co_return std::move(*conn);
+}
+
 }  // namespace
 
 net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, relay_request& rq,
@@ -57,28 +102,6 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     auto const& creq = rq.parser.get();
     unsigned const version = creq.version();
     auto const& binding = rq.binding;
-
-    // Steady state: a valid token is at hand and no coroutine frame is spent on asking for it.
-    auth::grant grant;
-    if (auto ready = binding.auth->try_acquire()) {
-        grant = std::move(*ready);
-    } else {
-        auto granted = co_await binding.auth->acquire();
-        if (!granted)
-            co_return co_await answer(client, rq, no_token(describe(granted.error())), to.body_io, out);
-        grant = *granted;
-    }
-
-    // Only now, after every check passed, may the client start an upload it was holding back.
-    if (!rq.parser.is_done() && version >= 11 && wants_continue(creq)) {
-        static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-        client.expires_after(to.body_io);
-        auto [ec, n] = co_await net::async_write(client, net::buffer(continue_line), use_nothrow);
-        if (ec) {
-            out.status = 499;
-            co_return out;
-        }
-    }
 
     bool const retryable_method = idempotent(creq.method());
     // A request without a body whose method may be sent twice is resent on a fresh connection if
@@ -91,27 +114,44 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     bool fresh_only = false;
     std::string_view const client_host = creq[http::field::host];  // creq outlives the relay
     std::string const& authority = binding.authority;
-
     std::string& head = rq.head;
+    // Every refusal leaves through the one answer at the end (`goto refused`), and the waits a
+    // healthy request skips (token, new connection, 100-continue) are coroutines of their own.
+    // This frame is allocated for every request, and GCC gives every local and each co_await
+    // expression's temporaries (a refusal, the pieces of its message) slots of their own in it:
+    // with an answer at each failure it was 3.9 KiB, now 1.3 KiB (heaptrack), fewer cache lines
+    // touched per request and no large-chunk malloc.
+    std::optional<refusal> failure;
+
+    // Steady state: a valid token is at hand and no coroutine frame is spent on asking for it.
+    auth::grant grant;
+    if (!take_ready_grant(*binding.auth, grant)) {
+        bool const granted = co_await wait_for_grant(*binding.auth, grant, failure);
+        if (!granted) goto refused;
+    }
+
+    // Only now, after every check passed, may the client start an upload it was holding back.
+    if (!rq.parser.is_done() && version >= 11 && wants_continue(creq)) {
+        bool const invited = co_await invite_body(client, to.body_io);
+        if (!invited) {
+            out.status = 499;
+            co_return out;
+        }
+    }
+
     for (;;) {
-        forward_context const ctx{authority, rq.client_ip, client_host, rq.request_id};
         head.clear();
-        write_upstream_head(creq, rq.target.origin_form, ctx, binding.route, *grant.headers, head);
+        write_upstream_head(creq, rq.target.origin_form,
+                            forward_context{authority, rq.client_ip, client_host, rq.request_id},
+                            binding.route, *grant.headers, head);
 
         // Steady state: a kept-alive connection is at hand, taken with no coroutine frame.
         std::unique_ptr<net_tls::tls_stream> stream;
         if (!fresh_only) stream = env.pool.try_take(binding.upstream, reuse_check);
         bool const reused = stream != nullptr;
         if (!stream) {
-            auto conn = co_await env.pool.connect(binding.upstream);
-            if (!conn) {
-                auto const& failure = conn.error();
-                env.metrics.upstream_error(failure.phase == net_tls::connect_phase::handshake ? "tls"
-                                                                                              : "connect");
-                co_return co_await answer(client, rq, bad_gateway(failure.detail), to.body_io, out);
-            }
-            env.metrics.upstream_connection_opened();
-            stream = std::move(*conn);
+            stream = co_await open_connection(env, binding, failure);
+            if (!stream) goto refused;
         }
         handle.upstream = stream.get();
         scope_exit forget{[&] { handle.upstream = nullptr; }};
@@ -125,15 +165,15 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
             // the upstream gets a truncated message on a connection that is then closed.
             if (sent.ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
                 sent.ec != http::error::end_of_stream && sent.ec != http::error::partial_message) {
-                co_return co_await answer(
-                    client, rq, bad_request("malformed request body: " + sent.ec.message()), to.body_io, out);
+                failure = bad_request("malformed request body: " + sent.ec.message());
+                goto refused;
             }
             out.status = 499;
             co_return out;
         }
         if (sent.status == relay_status::body_too_large) {
-            co_return co_await answer(
-                client, rq, payload_too_large("request body exceeds limits.max_body_bytes"), to.body_io, out);
+            failure = payload_too_large("request body exceeds limits.max_body_bytes");
+            goto refused;
         }
         if (sent.status == relay_status::upstream_failed) {
             if (may_retry && replay.complete()) {
@@ -141,10 +181,8 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
                 continue;
             }
             env.metrics.upstream_error("io");
-            co_return co_await answer(
-                client, rq,
-                bad_gateway("sending the request to " + authority + " failed: " + sent.ec.message()),
-                to.body_io, out);
+            failure = bad_gateway("sending the request to " + authority + " failed: " + sent.ec.message());
+            goto refused;
         }
 
         std::optional<response_head_parser> rp;
@@ -163,21 +201,17 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         if (ec) {
             if (ec == beast::error::timeout) {
                 env.metrics.upstream_error("timeout");
-                co_return co_await answer(
-                    client, rq,
-                    gateway_timeout("no response from " + authority + " within " +
-                                    std::to_string(to.upstream_response.count()) + " ms"),
-                    to.body_io, out);
+                failure = gateway_timeout("no response from " + authority + " within " +
+                                          std::to_string(to.upstream_response.count()) + " ms");
+                goto refused;
             }
             if (may_retry && replay.complete() && !rp->got_some() && looks_stale(ec)) {
                 retried_stale = fresh_only = true;
                 continue;
             }
             env.metrics.upstream_error("io");
-            co_return co_await answer(
-                client, rq,
-                bad_gateway("reading the response from " + authority + " failed: " + ec.message()),
-                to.body_io, out);
+            failure = bad_gateway("reading the response from " + authority + " failed: " + ec.message());
+            goto refused;
         }
         out.upstream_time = clock::now() - sent_at;
 
@@ -196,10 +230,8 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
                 env.pool.release(binding.upstream, std::move(stream));
             }
             binding.auth->reject(grant.token);
-            auto again = co_await binding.auth->acquire();
-            if (!again)
-                co_return co_await answer(client, rq, no_token(describe(again.error())), to.body_io, out);
-            grant = *again;
+            bool const granted = co_await wait_for_grant(*binding.auth, grant, failure);
+            if (!granted) goto refused;
             fresh_only = false;
             continue;
         }
@@ -236,6 +268,9 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         out.reusable = framing.keep_alive;
         co_return out;
     }
+
+refused:
+    co_return co_await answer(client, rq, std::move(*failure), to.body_io, out);
 }
 
 }  // namespace aic::proxy::detail

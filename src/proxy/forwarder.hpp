@@ -21,7 +21,7 @@ struct relay_request {
     beast::flat_buffer& client_buffer;
     beast::flat_buffer& upstream_buffer;  // the session's, reused: empty between requests
     std::string& head;                    // the session's, reused: room for the heads' wire text
-    checked_target target;
+    checked_target const& target;
     route_binding const& binding;
     std::string_view request_id;
     std::string_view client_ip;

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -77,9 +78,12 @@ struct session_state {
     std::string& head;
 };
 
+// `so_far` is the caller's, which awaits this: a reference, so its copy takes no room in the
+// caller's frame.
 net::awaitable<request_outcome> refuse(session_state& s, refusal r, std::string_view request_id,
-                                       unsigned version, bool keep, bool body_done, request_outcome out,
-                                       std::string_view allow = {}) {
+                                       unsigned version, bool keep, bool body_done,
+                                       request_outcome const& so_far, std::string_view allow = {}) {
+    request_outcome out = so_far;
     out.status = static_cast<unsigned>(r.status);
     out.reusable = co_await write_refusal(s.stream, r, request_id, version, keep, body_done,
                                           s.env.settings.timeouts.body_io, allow);
@@ -99,61 +103,72 @@ net::awaitable<http::response<http::string_body>> answer_locally(server_env& env
     co_return co_await net::co_spawn(env.home, local_response(env, path), use_throw);
 }
 
+// A request for the proxy's own endpoints (/_proxy/...). A coroutine of its own, so the response
+// it builds takes no room in handle_request's frame, which every relayed request allocates.
+net::awaitable<request_outcome> serve_locally(session_state& s, request_head_parser& parser,
+                                              std::string_view path, std::string_view request_id, bool keep) {
+    auto const& req = parser.get();
+    request_outcome out;
+    std::string_view rest = path.substr(std::string_view{"/_proxy"}.size());
+    auto res = co_await answer_locally(s.env, rest.empty() ? std::string_view{"/"} : rest);
+    bool const k = keep && parser.is_done();
+    res.set("X-Request-Id", request_id);
+    res.version(req.version());
+    res.keep_alive(k);
+    res.prepare_payload();
+    if (req.method() == http::verb::head) res.body().clear();
+    out.status = res.result_int();
+    out.bytes_out = res.body().size();
+    out.route = "/_proxy";
+    out.reusable = co_await write_response(s.stream, std::move(res), s.env.settings.timeouts.body_io) && k;
+    co_return out;
+}
+
 net::awaitable<request_outcome> handle_request(session_state& s, request_head_parser& parser,
                                                std::string_view request_id, bool keep) {
     request_outcome out;
     auto snap = s.env.current;  // this request keeps these routes even if update() runs meanwhile
     auto const& req = parser.get();
-    unsigned const version = req.version();
-    bool const body_done = parser.is_done();
-
-    if (auto r = check_head(req, snap->security)) {
-        co_return co_await refuse(s, std::move(*r), request_id, version, keep, body_done, out);
-    }
+    // Refusals leave through the one answer at the end: this frame is allocated for every
+    // request, and each co_await expression's temporaries would get slots of their own in it.
+    std::optional<refusal> failure;
+    std::string allow;  // with a 405
     checked_target target;
-    if (auto r = check_target(req.target(), snap->security, target, req.method())) {
-        co_return co_await refuse(s, std::move(*r), request_id, version, keep, body_done, out);
+
+    if ((failure = check_head(req, snap->security))) goto refused;
+    if ((failure = check_target(req.target(), snap->security, target, req.method()))) goto refused;
+    if (is_local_path(target.path))
+        co_return co_await serve_locally(s, parser, target.path, request_id, keep);
+    if (auto const index = snap->match.match(target.path)) {
+        out.route_index = *index;
+    } else {
+        failure = not_found("no route for " + std::string{target.path});
+        goto refused;
     }
-    if (is_local_path(target.path)) {
-        std::string_view rest = target.path.substr(std::string_view{"/_proxy"}.size());
-        auto res = co_await answer_locally(s.env, rest.empty() ? std::string_view{"/"} : rest);
-        bool const k = keep && body_done;
-        res.set("X-Request-Id", request_id);
-        res.version(version);
-        res.keep_alive(k);
-        res.prepare_payload();
-        if (req.method() == http::verb::head) res.body().clear();
-        out.status = res.result_int();
-        out.bytes_out = res.body().size();
-        out.route = "/_proxy";
-        out.reusable =
-            co_await write_response(s.stream, std::move(res), s.env.settings.timeouts.body_io) && k;
+    {
+        auto const& binding = snap->table->routes[out.route_index];
+        out.route = binding.route.prefix;
+        if ((failure = check_method(binding.route, req.method(), req.method_string()))) {
+            allow = allow_header(binding.route);
+            goto refused;
+        }
+
+        auto const body_buffer = s.relay.get(std::max<std::size_t>(s.env.settings.limits.buffer_bytes, 4096));
+        relay_request rq{parser,  s.buffer,   s.upstream_buffer, s.head, target,
+                         binding, request_id, s.client_ip,       keep};
+        auto relayed = co_await forward(s.env, s.stream, rq, s.handle, body_buffer);
+        out.status = relayed.status;
+        out.bytes_in = relayed.bytes_in;
+        out.bytes_out = relayed.bytes_out;
+        out.upstream_time = relayed.upstream_time;
+        out.reusable = relayed.reusable;
+        // `snap` must outlive the relay (binding and route point into it): it does, it is a local.
         co_return out;
     }
-    auto index = snap->match.match(target.path);
-    if (!index) {
-        co_return co_await refuse(s, not_found("no route for " + std::string{target.path}), request_id,
-                                  version, keep, body_done, out);
-    }
-    auto const& binding = snap->table->routes[*index];
-    out.route_index = *index;
-    out.route = binding.route.prefix;
-    if (auto r = check_method(binding.route, req.method(), req.method_string())) {
-        std::string const allow = allow_header(binding.route);  // outlives the co_await below
-        co_return co_await refuse(s, std::move(*r), request_id, version, keep, body_done, out, allow);
-    }
 
-    auto const body_buffer = s.relay.get(std::max<std::size_t>(s.env.settings.limits.buffer_bytes, 4096));
-    relay_request rq{parser,  s.buffer,   s.upstream_buffer, s.head, target,
-                     binding, request_id, s.client_ip,       keep};
-    auto relayed = co_await forward(s.env, s.stream, rq, s.handle, body_buffer);
-    out.status = relayed.status;
-    out.bytes_in = relayed.bytes_in;
-    out.bytes_out = relayed.bytes_out;
-    out.upstream_time = relayed.upstream_time;
-    out.reusable = relayed.reusable;
-    // `snap` must outlive the relay (binding and route point into it): it does, it is a local.
-    co_return out;
+refused:
+    co_return co_await refuse(s, std::move(*failure), request_id, req.version(), keep, parser.is_done(), out,
+                              allow);
 }
 
 void record(server_env& env, request_outcome const& o, std::string_view request_id, std::string_view method,
