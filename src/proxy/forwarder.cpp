@@ -119,8 +119,9 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     // healthy request skips (token, new connection, 100-continue) are coroutines of their own.
     // This frame is allocated for every request, and GCC gives every local and each co_await
     // expression's temporaries (a refusal, the pieces of its message) slots of their own in it:
-    // with an answer at each failure it was 3.9 KiB, now 1.3 KiB (heaptrack), fewer cache lines
-    // touched per request and no large-chunk malloc.
+    // with an answer at each failure it was 3.9 KiB, now 1.3 KiB (heaptrack): fewer cache lines
+    // touched per request. Still over malloc's 1,032-byte per-thread cache; splitting the loop
+    // into a second coroutine to get under it cost more than it saved (bench/RESULTS.md).
     std::optional<refusal> failure;
 
     // Steady state: a valid token is at hand and no coroutine frame is spent on asking for it.
