@@ -29,7 +29,7 @@ private:
     net::awaitable<void> handle_signals();
     net::awaitable<void> reload();
 
-    net::io_context ioc_{1};
+    net::io_context ioc_{one_thread_per_loop};
     // Registered at construction, before any listener exists: a SIGTERM that arrives while the
     // daemon starts is queued for the drain, never the default action (death without clean-up).
     net::signal_set signals_{ioc_, SIGTERM, SIGINT, SIGHUP};

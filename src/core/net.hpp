@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detail/concurrency_hint.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -27,6 +28,13 @@ using result = boost::system::result<T>;
 // Boost 1.81 has no default completion token: always pass one of these.
 inline constexpr auto use_throw = net::use_awaitable;                   // failure = exception
 inline constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);  // failure = [ec, ...]
+
+// The concurrency hint of every event loop's io_context. Each loop is run by one thread, which
+// alone starts and completes I/O on the loop's sockets and timers; other threads only post work
+// to it. So Asio may skip its per-socket lock, taken around every operation's start and every
+// readiness event, and keep the scheduler's and the registration locks, which those posts need.
+// (A hint of 1 keeps every lock; it only spares cross-thread wake-ups.)
+inline constexpr int one_thread_per_loop = BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO;
 
 // Whether two executors run on the same execution context (io_context): executors of one
 // context may differ in properties (work tracking, blocking) and still share its thread.

@@ -209,7 +209,7 @@ struct worker : std::enable_shared_from_this<worker> {
 
 // An event loop of its own, run on its own thread until the server lets it go.
 struct extra_loop {
-    net::io_context ioc{1};  // one thread: Asio's scheduler takes no locks
+    net::io_context ioc{one_thread_per_loop};
     net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
     std::thread thread;
 };
