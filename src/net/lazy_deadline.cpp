@@ -4,59 +4,34 @@
 
 namespace aic::net_tls {
 
-struct lazy_deadline::state {
-    state(net::any_io_executor ex, void* s, void (*c)(void*)) : timer(std::move(ex)), socket(s), cancel(c) {}
-
-    net::steady_timer timer;
-    clock::time_point at = clock::time_point::max();        // when pending operations time out
-    clock::time_point armed_at = clock::time_point::max();  // when the pending wait wakes (max: none)
-    bool expired = false;
-    void* socket;
-    void (*cancel)(void*);
-
-    static void arm(std::shared_ptr<state> const& self) {
-        self->armed_at = self->at;
-        self->timer.expires_at(self->at);  // cancels a wait still pending for a later time
-        self->timer.async_wait([weak = std::weak_ptr<state>(self)](error_code ec) {
-            if (ec) return;  // re-armed earlier, or the owner went away
-            auto const d = weak.lock();
-            if (!d) return;
-            d->armed_at = clock::time_point::max();
-            if (d->at == clock::time_point::max()) return;
-            if (clock::now() < d->at) return arm(d);
-            d->expired = true;
-            d->at = clock::time_point::max();
-            d->cancel(d->socket);
-        });
-    }
-};
-
 lazy_deadline::lazy_deadline(net::any_io_executor ex, void* socket, void (*cancel)(void*))
-    : state_(std::make_shared<state>(std::move(ex), socket, cancel)) {}
-
-// The state goes with us (the handler only holds it weakly), and with it the timer and its wait:
-// the handler can reach the socket only while its owner, and so the socket, still lives.
-lazy_deadline::~lazy_deadline() = default;
-
-void lazy_deadline::expires_after(clock::duration d) {
-    auto& s = *state_;
-    s.expired = false;
-    s.at = clock::now() + d;
-    if (s.armed_at > s.at) state::arm(state_);  // else the pending wait wakes first
+    : socket_(socket), cancel_(cancel), timer_(std::make_shared<timer_state>(std::move(ex))) {
+    timer_->owner = this;
 }
 
-void lazy_deadline::expires_never() {
-    state_->expired = false;
-    state_->at = clock::time_point::max();
+// The timer state goes with us (the handler only holds it weakly), and with it the timer and its
+// wait. A wake already queued when we go finds no state, or a state without an owner.
+lazy_deadline::~lazy_deadline() {
+    timer_->owner = nullptr;
 }
 
-bool lazy_deadline::expired() const {
-    return state_->expired || clock::now() >= state_->at;
+void lazy_deadline::arm() {
+    armed_at_ = at_;
+    timer_->timer.expires_at(at_);  // cancels a wait still pending for a later time
+    timer_->timer.async_wait([weak = std::weak_ptr<timer_state>(timer_)](error_code ec) {
+        if (ec) return;  // re-armed earlier, or the owner went away
+        auto const state = weak.lock();
+        if (state && state->owner) state->owner->on_wake();
+    });
 }
 
-error_code lazy_deadline::error_for(error_code ec) const {
-    if (ec == net::error::operation_aborted && state_->expired) return beast::error::timeout;
-    return ec;
+void lazy_deadline::on_wake() {
+    armed_at_ = clock::time_point::max();
+    if (at_ == clock::time_point::max()) return;
+    if (clock::now() < at_) return arm();
+    expired_ = true;
+    at_ = clock::time_point::max();
+    cancel_(socket_);
 }
 
 }  // namespace aic::net_tls

@@ -5,16 +5,19 @@
 // and an extra completion through the scheduler each time.
 #pragma once
 
+#include "core/coarse_clock.hpp"
 #include "core/net.hpp"
 
-#include <chrono>
+#include <boost/asio/basic_waitable_timer.hpp>
+
 #include <memory>
 
 namespace aic::net_tls {
 
 class lazy_deadline {
 public:
-    using clock = std::chrono::steady_clock;
+    // Deadlines are seconds long and read several times per request: the coarse clock will do.
+    using clock = coarse_clock;
 
     // `socket` (an Asio socket) is cancelled when the deadline passes; it must outlive this object.
     template <class Socket>
@@ -29,19 +32,43 @@ public:
 
     // Operations pending when `d` from now passes (or started after it passed) fail with
     // beast::error::timeout.
-    void expires_after(clock::duration d);
-    void expires_never();
+    void expires_after(clock::duration d) {
+        expired_ = false;
+        at_ = clock::now() + d;
+        if (armed_at_ > at_) arm();  // else the pending wait wakes first
+    }
+    void expires_never() {
+        expired_ = false;
+        at_ = clock::time_point::max();
+    }
 
     // Whether an operation starting now must fail with timeout.
-    bool expired() const;
+    bool expired() const { return expired_ || (at_ != clock::time_point::max() && clock::now() >= at_); }
     // What a completed operation reports: timeout when the deadline cancelled it, `ec` otherwise.
-    error_code error_for(error_code ec) const;
+    error_code error_for(error_code ec) const {
+        if (ec == net::error::operation_aborted && expired_) return beast::error::timeout;
+        return ec;
+    }
 
 private:
     lazy_deadline(net::any_io_executor ex, void* socket, void (*cancel)(void*));
+    void arm();
+    void on_wake();
 
-    struct state;
-    std::shared_ptr<state> state_;  // the timer's handler holds it weakly: it may run after we go
+    // What every operation reads and writes lives here, beside the socket, so the request path
+    // touches no other object. Only the timer, which its pending wait may outlive us by, is apart.
+    clock::time_point at_ = clock::time_point::max();        // when pending operations time out
+    clock::time_point armed_at_ = clock::time_point::max();  // when the pending wait wakes (max: none)
+    bool expired_ = false;
+    void* socket_;
+    void (*cancel_)(void*);
+
+    struct timer_state {
+        explicit timer_state(net::any_io_executor ex) : timer(std::move(ex)) {}
+        net::basic_waitable_timer<clock> timer;
+        lazy_deadline* owner = nullptr;  // cleared when the owner goes
+    };
+    std::shared_ptr<timer_state> timer_;  // the wait's handler holds it weakly
 };
 
 }  // namespace aic::net_tls

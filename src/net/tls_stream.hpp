@@ -22,7 +22,7 @@ namespace aic::net_tls {
 class tls_stream {
 public:
     using executor_type = net::any_io_executor;
-    using clock = std::chrono::steady_clock;
+    using clock = lazy_deadline::clock;
 
     tls_stream(executor_type ex, ssl::context& ctx);
     ~tls_stream();

@@ -1,6 +1,7 @@
 // timed_socket over a real connected socket pair: the deadline cuts a pending read or write with
 // beast::error::timeout, refuses operations started after it passed, does not fire at a time it
-// was moved away from, and a close is reported as itself, not as a timeout.
+// was moved away from, and a close is reported as itself, not as a timeout; a wake that comes
+// after the socket went touches nothing.
 #include "net/timed_socket.hpp"
 
 #include <boost/asio/detached.hpp>
@@ -13,6 +14,7 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -135,4 +137,41 @@ TEST_CASE("closing the socket ends a pending read as aborted, not as a timeout",
         got = ec;
     });
     CHECK(got == net::error::operation_aborted);
+}
+
+// The deadline's timer wakes through the event loop's queue, so the wake can be queued already
+// when the connection goes. Here it is: the socket is made (which queues the reactor's turn), its
+// deadline set to now, and its destruction posted; the reactor's turn then queues the due wake
+// behind the destruction. The wake must find the connection gone and touch nothing (the ASan
+// build reports a use after free if it does).
+TEST_CASE("a wake of the deadline queued when the socket goes touches nothing", "[net][timed_socket]") {
+    net::io_context ioc;
+    auto p = std::make_unique<socket_pair>(ioc);
+    p->near->expires_after(0ms);
+    bool destroyed = false;
+    net::post(ioc, [&] {
+        p.reset();
+        destroyed = true;
+    });
+    ioc.run();
+    CHECK(destroyed);
+}
+
+TEST_CASE("an expired deadline made live again lets operations run", "[net][timed_socket]") {
+    error_code first, second;
+    char byte = 0;
+    run([&](net::io_context& ioc) -> net::awaitable<void> {
+        socket_pair p(ioc);
+        p.near->expires_after(10ms);
+        auto [ec1, n1] = co_await p.near->async_read_some(net::buffer(&byte, 1), use_nothrow);
+        first = ec1;
+        co_await net::async_write(p.far, net::buffer(std::string_view{"z"}), aic::use_throw);
+        p.near->expires_after(1h);
+        auto [ec2, n2] = co_await p.near->async_read_some(net::buffer(&byte, 1), use_nothrow);
+        second = ec2;
+        p.near->expires_never();
+    });
+    CHECK(first == beast::error::timeout);
+    CHECK_FALSE(second);
+    CHECK(byte == 'z');
 }
