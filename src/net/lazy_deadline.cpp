@@ -15,9 +15,17 @@ lazy_deadline::~lazy_deadline() {
     timer_->owner = nullptr;
 }
 
+// The coarse clock lags real time by up to one tick, so a wait for a deadline still ahead lasts
+// one tick longer than the time left by that clock: when it wakes, the coarse clock has reached
+// the deadline, and on_wake need not wait again for the same one.
+constexpr auto coarse_tick = std::chrono::milliseconds{5};  // CONFIG_HZ 250 gives 4; 1000 gives 1
+
 void lazy_deadline::arm() {
     armed_at_ = at_;
-    timer_->timer.expires_at(at_);  // cancels a wait still pending for a later time
+    auto const left = at_ - clock::now();
+    // expires_after cancels a wait still pending for a later time.
+    timer_->timer.expires_after(left > clock::duration::zero() ? left + coarse_tick
+                                                               : clock::duration::zero());
     timer_->timer.async_wait([weak = std::weak_ptr<timer_state>(timer_)](error_code ec) {
         if (ec) return;  // re-armed earlier, or the owner went away
         auto const state = weak.lock();

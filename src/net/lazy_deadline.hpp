@@ -8,7 +8,7 @@
 #include "core/coarse_clock.hpp"
 #include "core/net.hpp"
 
-#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
 
@@ -63,9 +63,12 @@ private:
     void* socket_;
     void (*cancel_)(void*);
 
+    // The timer itself runs on steady_clock: an Asio timer on the coarse clock is not due until
+    // that clock ticks past its time, while the kernel timer that wakes the loop is precise, so
+    // the loop would wake and re-arm over and over in the last tick before it.
     struct timer_state {
         explicit timer_state(net::any_io_executor ex) : timer(std::move(ex)) {}
-        net::basic_waitable_timer<clock> timer;
+        net::steady_timer timer;
         lazy_deadline* owner = nullptr;  // cleared when the owner goes
     };
     std::shared_ptr<timer_state> timer_;  // the wait's handler holds it weakly
