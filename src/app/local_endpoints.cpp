@@ -1,7 +1,7 @@
 // /_proxy/healthz, /_proxy/readyz and /_proxy/metrics (see local_endpoints.hpp).
 #include "app/local_endpoints.hpp"
 
-#include "core/boot_clock.hpp"
+#include "core/posix_clock.hpp"
 
 #include <boost/json.hpp>
 

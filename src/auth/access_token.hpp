@@ -1,7 +1,7 @@
 // What the token endpoints give and what the proxy injects: tokens, fetch errors, grants.
 #pragma once
 
-#include "core/boot_clock.hpp"
+#include "core/posix_clock.hpp"
 #include "core/secret.hpp"
 
 #include <boost/assert/source_location.hpp>

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "auth/access_token.hpp"
-#include "core/boot_clock.hpp"
+#include "core/posix_clock.hpp"
 #include "core/net.hpp"
 
 #include <cstdint>

@@ -5,7 +5,7 @@
 // and an extra completion through the scheduler each time.
 #pragma once
 
-#include "core/coarse_clock.hpp"
+#include "core/posix_clock.hpp"
 #include "core/net.hpp"
 
 #include <boost/asio/steady_timer.hpp>
