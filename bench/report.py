@@ -24,7 +24,8 @@ def to_ms(text):
 
 
 def parse_wrk(text):
-    r = {"rps": None, "p50": None, "p99": None, "bytes_s": None, "requests": 0, "non2xx": 0, "sockerr": 0, "upconns": None, "cpu_ms": None}
+    r = {"rps": None, "p50": None, "p99": None, "bytes_s": None, "requests": 0, "non2xx": 0, "sockerr": 0, "upconns": None,
+         "cpu_ms": None, "user_ms": None, "sys_ms": None, "client_ms": None, "upstream_ms": None}
     if m := re.search(r"Requests/sec:\s+([\d.]+)", text):
         r["rps"] = float(m.group(1))
     if m := re.search(r"Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", text):
@@ -43,15 +44,26 @@ def parse_wrk(text):
         r["upconns"] = int(m.group(1))
     if m := re.search(r"proxy cpu ms: (\d+)", text):
         r["cpu_ms"] = int(m.group(1))
+    if m := re.search(r"proxy cpu ms: \d+ \(user (-?\d+), system (-?\d+)\)", text):
+        r["user_ms"], r["sys_ms"] = int(m.group(1)), int(m.group(2))
+    if m := re.search(r"client cpu ms: (-?\d+)", text):
+        r["client_ms"] = int(m.group(1))
+    if m := re.search(r"upstream cpu ms: (-?\d+)", text):
+        r["upstream_ms"] = int(m.group(1))
     return r
 
 
-def cpu_us_per_request(rs):
-    """CPU time the proxy process spent per answered request, summed over the runs."""
-    runs = [r for r in rs if r["cpu_ms"] is not None and r["requests"]]
+def cpu_us_per_request(rs, key="cpu_ms"):
+    """CPU time (of the proxy, or of what `key` names) per answered request, summed over the runs."""
+    runs = [r for r in rs if r[key] is not None and r["requests"]]
     if not runs:
         return None
-    return 1000.0 * sum(r["cpu_ms"] for r in runs) / sum(r["requests"] for r in runs)
+    return 1000.0 * sum(r[key] for r in runs) / sum(r["requests"] for r in runs)
+
+
+def cpu_split(rs):
+    """µs per request of wrk, the upstream, and the proxy (user, system), summed over the runs."""
+    return {k: cpu_us_per_request(rs, k) for k in ("client_ms", "upstream_ms", "user_ms", "sys_ms")}
 
 
 def clean(by_target):
@@ -97,6 +109,51 @@ def load_facts(work):
 def kib(facts, key):
     v = facts.get(key)
     return int(v) if v and v.isdigit() else None
+
+
+def write_cpu_split(w, runs, phases, summary, cores):
+    """Where each request's CPU goes, and what a req/s goal would need of the proxy.
+
+    wrk, the upstream and the proxy share the machine's cores. When together they keep every core
+    busy, req/s is about cores / (the sum of their CPU per request), so a proxy's req/s lead over
+    another is bounded by how much smaller its share makes that sum."""
+    w("## Where a request's CPU goes (µs per request, all rounds)\n")
+    w("| phase | target | wrk | upstream | proxy user | proxy system | sum | cores busy |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|")
+    sums = {}
+    for phase, title in phases:
+        for key, name in TARGETS:
+            rs = [r for _, r in runs[phase].get(key, [])]
+            if not rs:
+                continue
+            c = cpu_split(rs)
+            parts = [c["client_ms"], c["upstream_ms"]] + ([c["user_ms"], c["sys_ms"]] if key != "direct" else [])
+            total = sum(parts) if all(v is not None for v in parts) else None
+            sums[(phase, key)] = (total, c)
+            rps = summary.get((phase, key), {}).get("rps")
+            busy = total * rps / 1e6 if total is not None and rps else None
+            w(f"| {title} | {dict(TARGETS)[key]} | {fmt(c['client_ms'], '{:.1f}')} | {fmt(c['upstream_ms'], '{:.1f}')} | "
+              f"{fmt(c['user_ms'], '{:.1f}') if key != 'direct' else '–'} | {fmt(c['sys_ms'], '{:.1f}') if key != 'direct' else '–'} | "
+              f"{fmt(total, '{:.1f}')} | {fmt(busy, '{:.2f}')} of {cores or '?'} |")
+    w("")
+    lines = []
+    for phase, title in phases:
+        if phase == "big":
+            continue  # streaming: bounded by copies, not by per-request work
+        a, n = sums.get((phase, "aic")), sums.get((phase, "nginx"))
+        if not a or not n or a[0] is None or n[0] is None:
+            continue
+        others = a[1]["client_ms"] + a[1]["upstream_ms"]
+        budget = n[0] / 1.2 - others
+        lines.append(f"- {title}: with the cores saturated, 1.20× nginx's req/s needs the sum ≤ {n[0]:.1f} / 1.2 = "
+                     f"{n[0] / 1.2:.1f} µs, so aic-proxy ≤ {budget:.1f} µs per request beside wrk and the upstream's "
+                     f"{others:.1f}; it spent {a[1]['user_ms'] + a[1]['sys_ms']:.1f} ({a[1]['sys_ms']:.1f} of it in the "
+                     f"kernel, nginx {n[1]['sys_ms']:.1f}). The ratio these sums predict: {n[0] / a[0]:.2f}×.")
+    if lines:
+        w("What a 1.20× req/s lead would take on this machine (valid when 'cores busy' is near all cores):\n")
+        for line in lines:
+            w(line)
+        w("")
 
 
 def main():
@@ -149,6 +206,8 @@ def main():
           f"{ratio(g(a, 'p50'), g(n, 'p50'))} | {ratio(g(a, 'cpu'), g(n, 'cpu'))} | {ratio(g(a, 'rps'), g(d, 'rps'), '{:.0%}')} | "
           f"{ratio(g(n, 'rps'), g(d, 'rps'), '{:.0%}')} | {clean(runs[phase])} |")
     w("")
+
+    write_cpu_split(w, runs, phases, summary, int(facts.get("cores", "0") or 0))
 
     w("## Per round\n")
     w("| phase | round | target | req/s | p50 | p99 |")
