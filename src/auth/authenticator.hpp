@@ -3,8 +3,8 @@
 #pragma once
 
 #include "auth/access_token.hpp"
-#include "core/posix_clock.hpp"
 #include "core/net.hpp"
+#include "core/posix_clock.hpp"
 
 #include <cstdint>
 #include <memory>

@@ -5,8 +5,8 @@
 // and an extra completion through the scheduler each time.
 #pragma once
 
-#include "core/posix_clock.hpp"
 #include "core/net.hpp"
+#include "core/posix_clock.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 

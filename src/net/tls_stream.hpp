@@ -1,8 +1,12 @@
-// A TLS client connection in which OpenSSL reads and writes the socket itself (SSL_set_fd), the way
-// nginx drives it; the stream only waits for readiness when OpenSSL asks. Compared with
-// asio::ssl::stream over beast::basic_stream this saves, on every read and write, the copy through
-// a BIO pair, three layers of composed operations, and a timer wait started and cancelled: the
-// deadline here is one lazily re-armed timer per connection.
+// A TLS client connection driven straight through OpenSSL. OpenSSL writes the socket itself (a
+// socket BIO, the way nginx drives it) and reads what the stream received into its own input
+// buffer (a BIO over that buffer), which the stream fills with Asio's own receive: Asio tries that
+// receive at once only when the socket may hold data and otherwise waits for it without another
+// system call, where OpenSSL reading the socket itself would try, fail with EAGAIN, and then
+// re-arm epoll (`async_wait` always does) about every third response. Compared with
+// asio::ssl::stream over beast::basic_stream this saves the BIO pair's second copy and write-side
+// queue, three layers of composed operations, and a timer wait started and cancelled around
+// every operation: the deadline here is one lazily re-armed timer per connection.
 #pragma once
 
 #include "core/net.hpp"
@@ -43,6 +47,12 @@ public:
 
     // Closes the socket: pending operations fail, later ones fail at once.
     void close();
+
+    // Whether the peer sent anything not yet read through TLS (bytes the stream received and
+    // holds, or that OpenSSL holds), or its close (close_notify or FIN) was already seen. An idle
+    // connection for which this is true was closed or spoken on by the peer: it is not reusable,
+    // and a peek at the socket no longer tells, the bytes having left it.
+    bool has_unread_input() const noexcept;
 
     template <class Token>
     auto async_handshake(Token&& token) {
@@ -92,6 +102,12 @@ private:
     };
     step run(kind k, void* data, std::size_t size);
     std::size_t read_pending(char* data, std::size_t room);
+    bool attach();
+
+    // The input buffer OpenSSL reads from (its BIO's read callback is input_bio::read).
+    friend struct input_bio;
+    net::mutable_buffer input_space();  // empties the buffer and returns all of it to fill
+    void input_received(error_code ec, std::size_t n);
 
     template <class ConstBuffers>
     std::pair<void const*, std::size_t> stage(ConstBuffers const& buffers) {
@@ -120,6 +136,15 @@ private:
         bool started = false;
         step result;
 
+        // The input buffer filled (or the peer closed: eof, which OpenSSL then reports as a
+        // close_notify seen or a truncation).
+        template <class Self>
+        void operator()(Self& self, error_code ec, std::size_t n) {
+            stream.filling_ = false;
+            stream.input_received(ec, n);
+            (*this)(self, ec == net::error::eof ? error_code{} : ec);
+        }
+
         template <class Self>
         void operator()(Self& self, error_code ec = {}) {
             if (result.done) return finish(self);  // the posted completion of an immediate result
@@ -138,7 +163,14 @@ private:
                 return net::post(ex, std::move(self));
             }
             started = true;
-            stream.socket_.async_wait(result.wait, std::move(self));
+            if (result.wait == tcp::socket::wait_write)
+                return stream.socket_.async_wait(result.wait, std::move(self));
+            // Only one receive at a time fills the buffer. Another operation that needs input
+            // meanwhile (a write meeting a renegotiation) waits for readiness and tries again,
+            // by when that receive has handed OpenSSL what came.
+            if (stream.filling_) return stream.socket_.async_wait(result.wait, std::move(self));
+            stream.filling_ = true;
+            stream.socket_.async_read_some(stream.input_space(), std::move(self));
         }
 
         template <class Self>
@@ -151,7 +183,17 @@ private:
     };
 
     static constexpr std::size_t max_staged = 16 * 1024;  // one TLS record's plaintext
+    // Most responses here are a few hundred bytes; a receive that fills the small buffer means a
+    // large body, which then moves in fewer, larger receives.
+    static constexpr std::size_t small_input = 4 * 1024;
+    static constexpr std::size_t bulk_input = 64 * 1024;
 
+    std::unique_ptr<char[]> input_;  // before socket_: a receive in flight writes here
+    std::size_t input_capacity_ = 0;
+    std::size_t input_begin_ = 0;
+    std::size_t input_end_ = 0;
+    bool input_eof_ = false;
+    bool filling_ = false;
     tcp::socket socket_;
     SSL* ssl_ = nullptr;
     bool attached_ = false;

@@ -34,9 +34,10 @@ struct key_less {
 };
 
 // A pooled connection the upstream closed (or sent anything on, e.g. a TLS close_notify) is
-// useless; a non-blocking peek tells without consuming, so most stale connections never get a
-// request written to them.
+// useless; what the stream already received, then a non-blocking peek tell without consuming, so most stale
+// connections never get a request written to them.
 bool looks_alive(tls_stream& s) {
+    if (s.has_unread_input()) return false;
     auto& sock = s.socket();
     char byte = 0;
     auto const n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
