@@ -132,7 +132,7 @@ def write_cpu_split(w, runs, phases, summary, cores):
             sums[(phase, key)] = (total, c)
             rps = summary.get((phase, key), {}).get("rps")
             busy = total * rps / 1e6 if total is not None and rps else None
-            w(f"| {title} | {dict(TARGETS)[key]} | {fmt(c['client_ms'], '{:.1f}')} | {fmt(c['upstream_ms'], '{:.1f}')} | "
+            w(f"| {title} | {name} | {fmt(c['client_ms'], '{:.1f}')} | {fmt(c['upstream_ms'], '{:.1f}')} | "
               f"{fmt(c['user_ms'], '{:.1f}') if key != 'direct' else '–'} | {fmt(c['sys_ms'], '{:.1f}') if key != 'direct' else '–'} | "
               f"{fmt(total, '{:.1f}')} | {fmt(busy, '{:.2f}')} of {cores or '?'} |")
     w("")
