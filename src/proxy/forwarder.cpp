@@ -7,7 +7,7 @@
 #include "proxy/errors.hpp"
 #include "proxy/upstream_headers.hpp"
 
-#include <optional>
+#include <memory>
 #include <string>
 
 namespace aic::proxy::detail {
@@ -40,6 +40,10 @@ bool looks_stale(error_code const& ec) {
            ec == ssl::error::stream_truncated;
 }
 
+// Where a refusal waits for the one exit that answers it: on the heap, as failures are rare, and a
+// refusal in forward's frame (64 bytes with its optional) would be paid for by every request.
+using failure_slot = std::unique_ptr<refusal>;
+
 net::awaitable<relay_outcome> answer(client_stream& client, relay_request const& rq, refusal r,
                                      std::chrono::milliseconds timeout, relay_outcome out) {
     out.status = static_cast<unsigned>(r.status);
@@ -50,11 +54,10 @@ net::awaitable<relay_outcome> answer(client_stream& client, relay_request const&
 
 // The slow path to a token (none valid at hand, or the one sent was refused), in a frame of its
 // own: forward's frame, allocated for every request, need not hold room for the wait's result.
-net::awaitable<bool> wait_for_grant(auth::authenticator& auth, auth::grant& grant,
-                                    std::optional<refusal>& failure) {
+net::awaitable<bool> wait_for_grant(auth::authenticator& auth, auth::grant& grant, failure_slot& failure) {
     auto granted = co_await auth.acquire();
     if (!granted) {
-        failure = no_token(describe(granted.error()));
+        failure = std::make_unique<refusal>(no_token(describe(granted.error())));
         co_return false;
     }
     grant = std::move(*granted);
@@ -81,12 +84,12 @@ net::awaitable<bool> invite_body(client_stream& client, std::chrono::millisecond
 // pooled one. nullptr with `failure` set when it cannot be had.
 net::awaitable<std::unique_ptr<net_tls::tls_stream>> open_connection(server_env& env,
                                                                      route_binding const& binding,
-                                                                     std::optional<refusal>& failure) {
+                                                                     failure_slot& failure) {
     auto conn = co_await env.pool.connect(binding.upstream);
     if (!conn) {
         auto const& failed = conn.error();
         env.metrics.upstream_error(failed.phase == net_tls::connect_phase::handshake ? "tls" : "connect");
-        failure = bad_gateway(failed.detail);
+        failure = std::make_unique<refusal>(bad_gateway(failed.detail));
         co_return nullptr;
     }
     env.metrics.upstream_connection_opened();
@@ -112,17 +115,17 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     bool replayed_401 = false;
     bool retried_stale = false;
     bool fresh_only = false;
-    std::string_view const client_host = creq[http::field::host];  // creq outlives the relay
-    std::string const& authority = binding.authority;
-    std::string& head = rq.head;
     // Every refusal leaves through the one answer at the end (`goto refused`), and the waits a
     // healthy request skips (token, new connection, 100-continue) are coroutines of their own.
     // This frame is allocated for every request, and GCC gives every local and each co_await
     // expression's temporaries (a refusal, the pieces of its message) slots of their own in it:
-    // with an answer at each failure it was 3.9 KiB, now 1.3 KiB (heaptrack): fewer cache lines
-    // touched per request. Still over malloc's 1,032-byte per-thread cache; splitting the loop
-    // into a second coroutine to get under it cost more than it saved (bench/RESULTS.md).
-    std::optional<refusal> failure;
+    // with an answer at each failure it was 3.9 KiB, then 1.3 KiB (heaptrack), now 992 bytes with
+    // the response parser and the refusal kept elsewhere: fewer cache lines touched per request,
+    // and a size glibc's per-thread cache serves (up to 1,032 bytes). Splitting the loop into a
+    // second coroutine cost more than it saved (bench/RESULTS.md, session 10).
+    failure_slot failure;
+    // The response parser is the session's; its fields go back to their free lists on the way out.
+    scope_exit drop_response{[&rq] { rq.response.reset(); }};
 
     // Steady state: a valid token is at hand and no coroutine frame is spent on asking for it.
     auth::grant grant;
@@ -141,10 +144,11 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     }
 
     for (;;) {
-        head.clear();
-        write_upstream_head(creq, rq.target.origin_form,
-                            forward_context{authority, rq.client_ip, client_host, rq.request_id},
-                            binding.route, *grant.headers, head);
+        rq.head.clear();
+        write_upstream_head(
+            creq, rq.target.origin_form,
+            forward_context{binding.authority, rq.client_ip, creq[http::field::host], rq.request_id},
+            binding.route, *grant.headers, rq.head);
 
         // Steady state: a kept-alive connection is at hand, taken with no coroutine frame.
         std::unique_ptr<net_tls::tls_stream> stream;
@@ -159,21 +163,23 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         bool const may_retry = reused && retryable_method && !retried_stale;
 
         auto const sent_at = clock::now();
-        auto sent = co_await send_request(*stream, head, rq.parser.chunked(), client, rq.client_buffer,
+        auto sent = co_await send_request(*stream, rq.head, rq.parser.chunked(), client, rq.client_buffer,
                                           rq.parser, replay, buffer, to.body_io, out.bytes_in);
         if (sent.status == relay_status::client_failed) {
             // A body whose framing breaks (bad chunk size, ...) is answered, not dropped silently;
             // the upstream gets a truncated message on a connection that is then closed.
             if (sent.ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
                 sent.ec != http::error::end_of_stream && sent.ec != http::error::partial_message) {
-                failure = bad_request("malformed request body: " + sent.ec.message());
+                failure =
+                    std::make_unique<refusal>(bad_request("malformed request body: " + sent.ec.message()));
                 goto refused;
             }
             out.status = 499;
             co_return out;
         }
         if (sent.status == relay_status::body_too_large) {
-            failure = payload_too_large("request body exceeds limits.max_body_bytes");
+            failure =
+                std::make_unique<refusal>(payload_too_large("request body exceeds limits.max_body_bytes"));
             goto refused;
         }
         if (sent.status == relay_status::upstream_failed) {
@@ -182,11 +188,12 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
                 continue;
             }
             env.metrics.upstream_error("io");
-            failure = bad_gateway("sending the request to " + authority + " failed: " + sent.ec.message());
+            failure = std::make_unique<refusal>(
+                bad_gateway("sending the request to " + binding.authority + " failed: " + sent.ec.message()));
             goto refused;
         }
 
-        std::optional<response_head_parser> rp;
+        auto& rp = rq.response;
         auto& up_buffer = rq.upstream_buffer;
         up_buffer.consume(up_buffer.size());
         error_code ec;
@@ -202,8 +209,9 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         if (ec) {
             if (ec == beast::error::timeout) {
                 env.metrics.upstream_error("timeout");
-                failure = gateway_timeout("no response from " + authority + " within " +
-                                          std::to_string(to.upstream_response.count()) + " ms");
+                failure = std::make_unique<refusal>(
+                    gateway_timeout("no response from " + binding.authority + " within " +
+                                    std::to_string(to.upstream_response.count()) + " ms"));
                 goto refused;
             }
             if (may_retry && replay.complete() && !rp->got_some() && looks_stale(ec)) {
@@ -211,7 +219,8 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
                 continue;
             }
             env.metrics.upstream_error("io");
-            failure = bad_gateway("reading the response from " + authority + " failed: " + ec.message());
+            failure = std::make_unique<refusal>(
+                bad_gateway("reading the response from " + binding.authority + " failed: " + ec.message()));
             goto refused;
         }
         out.upstream_time = clock::now() - sent_at;
@@ -251,10 +260,10 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
             }
         }
         out.status = res.result_int();
-        head.clear();
-        write_client_response_head(res, rq.request_id, framing, head);
+        rq.head.clear();
+        write_client_response_head(res, rq.request_id, framing, rq.head);
 
-        auto relayed = co_await relay_response(*stream, up_buffer, *rp, client, head, chunked_out, buffer,
+        auto relayed = co_await relay_response(*stream, up_buffer, *rp, client, rq.head, chunked_out, buffer,
                                                to.body_io, out.bytes_out);
         if (relayed.status != relay_status::ok) {
             // The head is out: all that is left is to cut both connections.

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ struct relay_request {
     beast::flat_buffer& client_buffer;
     beast::flat_buffer& upstream_buffer;  // the session's, reused: empty between requests
     std::string& head;                    // the session's, reused: room for the heads' wire text
+    // The session's, empty between requests: a parser is 272 bytes, and in forward's frame
+    // (allocated for every request) it kept that frame over what Asio recycles (1,020 bytes).
+    std::optional<response_head_parser>& response;
     checked_target const& target;
     route_binding const& binding;
     std::string_view request_id;

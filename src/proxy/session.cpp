@@ -76,6 +76,7 @@ struct session_state {
     relay_buffer& relay;
     beast::flat_buffer& upstream_buffer;
     std::string& head;
+    std::optional<response_head_parser>& response;
 };
 
 // `so_far` is the caller's, which awaits this: a reference, so its copy takes no room in the
@@ -154,8 +155,8 @@ net::awaitable<request_outcome> handle_request(session_state& s, request_head_pa
         }
 
         auto const body_buffer = s.relay.get(std::max<std::size_t>(s.env.settings.limits.buffer_bytes, 4096));
-        relay_request rq{parser,  s.buffer,   s.upstream_buffer, s.head, target,
-                         binding, request_id, s.client_ip,       keep};
+        relay_request rq{parser, s.buffer, s.upstream_buffer, s.head,      s.response,
+                         target, binding,  request_id,        s.client_ip, keep};
         auto relayed = co_await forward(s.env, s.stream, rq, s.handle, body_buffer);
         out.status = relayed.status;
         out.bytes_in = relayed.bytes_in;
@@ -255,7 +256,8 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket 
     beast::flat_buffer upstream_buffer;
     std::string head;        // wire text of the heads relayed; its capacity outlives each request
     std::string request_id;  // likewise
-    session_state s{*env, stream, buffer, client_ip, *handle, relay, upstream_buffer, head};
+    std::optional<response_head_parser> response;
+    session_state s{*env, stream, buffer, client_ip, *handle, relay, upstream_buffer, head, response};
     std::uint32_t served = 0;
 
     for (;;) {
