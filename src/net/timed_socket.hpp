@@ -24,7 +24,12 @@ public:
     using clock = lazy_deadline::clock;
 
     explicit timed_socket(socket_type&& socket)
-        : socket_(std::move(socket)), deadline_(socket_.get_executor(), socket_) {}
+        : socket_(std::move(socket)), deadline_(socket_.get_executor(), socket_) {
+        // write_now must find the socket full rather than wait on it. Asio's own operations run
+        // the socket non-blocking anyway, so this costs the ioctl they would have made.
+        error_code ignored;
+        socket_.non_blocking(true, ignored);
+    }
     timed_socket(timed_socket const&) = delete;
     timed_socket& operator=(timed_socket const&) = delete;
 
@@ -52,6 +57,17 @@ public:
     auto async_write_some(ConstBuffers const& buffers, Token&& token) {
         return net::async_initiate<Token, void(error_code, std::size_t)>(initiate_io<false>{this}, token,
                                                                          buffers);
+    }
+
+    // Writes what the socket takes now, without waiting: no operation is started, and the caller
+    // goes on without a trip through the event loop's queue. Returns the bytes written: 0, with
+    // `ec` clear, when the socket's buffer is full and an asynchronous write must wait for room.
+    // The deadline does not apply: nothing waits.
+    template <class ConstBuffers>
+    std::size_t write_now(ConstBuffers const& buffers, error_code& ec) {
+        std::size_t const n = socket_.write_some(buffers, ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+        return n;
     }
 
     // Completes the socket's own handler, reporting a cancellation by the deadline as timeout. The

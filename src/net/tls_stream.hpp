@@ -80,6 +80,19 @@ public:
             op<kind::write>(*this, const_cast<void*>(data), size), token, socket_);
     }
 
+    // Writes what the socket takes now, without waiting, as timed_socket::write_now does: returns
+    // the bytes written, 0 with `ec` clear when OpenSSL must wait for the socket. Then an
+    // asynchronous write of the same buffers goes on where this one stopped, as OpenSSL requires
+    // of a retried write.
+    template <class ConstBuffers>
+    std::size_t write_now(ConstBuffers const& buffers, error_code& ec) {
+        auto const [data, size] = stage(buffers);
+        step const r = run(kind::write, const_cast<void*>(data), size);
+        if (!r.done) return 0;
+        ec = r.ec;
+        return r.bytes;
+    }
+
     // Sends close_notify; does not wait for the peer's.
     template <class Token>
     auto async_shutdown(Token&& token) {

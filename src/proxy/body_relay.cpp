@@ -6,6 +6,8 @@
 #include <array>
 #include <charconv>
 
+#include <boost/asio/redirect_error.hpp>
+
 namespace aic::proxy::detail {
 
 namespace {
@@ -40,6 +42,15 @@ public:
 
     void last_chunk() { buffers_[4] = net::buffer(last); }
 
+    // Drops the first `n` bytes, which a write took.
+    void consume(std::size_t n) {
+        for (auto& b : buffers_) {
+            std::size_t const taken = std::min(n, b.size());
+            b += taken;
+            n -= taken;
+        }
+    }
+
     bool empty() const {
         return std::all_of(buffers_.begin(), buffers_.end(), [](auto const& b) { return b.size() == 0; });
     }
@@ -53,13 +64,28 @@ private:
     std::array<char, 20> size_line_{};
 };
 
-// Starts writing what `batch` holds within `timeout` and empties the batch (the write took its
-// own copy of the buffer list; the bytes stay where they are). Not a coroutine of its own: the
-// caller awaits the write directly, which saves a coroutine frame per write.
+// Writes what the socket takes of `batch` now, and drops it from the batch. True when nothing is
+// left to wait for: the batch went whole, or the write failed (`ec`). Most writes here are a few
+// hundred bytes into a socket with room, and then the coroutine goes on at once: no operation, no
+// trip through the event loop's queue, no suspension.
 template <class Stream>
-auto flush(Stream& stream, wire_batch& batch, std::chrono::milliseconds timeout) {
+bool write_now(Stream& stream, wire_batch& batch, error_code& ec) {
+    std::size_t const n = stream.write_now(batch.buffers(), ec);
+    if (ec) return true;
+    batch.consume(n);
+    if (!batch.empty()) return false;
+    batch.clear();
+    return true;
+}
+
+// Starts writing what is left in `batch` within `timeout` (for when write_now could not finish)
+// and empties the batch (the write took its own copy of the buffer list; the bytes stay where they
+// are). A failure lands in `ec`. Not a coroutine of its own: the caller awaits the write directly,
+// which saves a coroutine frame per write.
+template <class Stream>
+auto flush(Stream& stream, wire_batch& batch, std::chrono::milliseconds timeout, error_code& ec) {
     beast::get_lowest_layer(stream).expires_after(timeout);
-    auto write = net::async_write(stream, batch.buffers(), use_nothrow);
+    auto write = net::async_write(stream, batch.buffers(), net::redirect_error(net::use_awaitable, ec));
     batch.clear();
     return write;
 }
@@ -112,14 +138,15 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
                                           std::uint64_t& bytes_in) {
     wire_batch batch;
     batch.head(head);
+    error_code ec;
 
     // What was kept from an earlier attempt goes first; `replay` is not appended to meanwhile. The
     // last piece of the body stays in the batch, to leave with the last chunk.
     if (!replay.data().empty()) {
         batch.piece(replay.data().data(), replay.data().size(), chunked);
         if (!client_parser.is_done()) {
-            if (auto const [ec, sent] = co_await flush(upstream, batch, body_io); ec)
-                co_return relay_result{relay_status::upstream_failed, ec};
+            if (!write_now(upstream, batch, ec)) co_await flush(upstream, batch, body_io, ec);
+            if (ec) co_return relay_result{relay_status::upstream_failed, ec};
         }
     }
 
@@ -128,8 +155,8 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
     while (!client_parser.is_done()) {
         // A body still to come from the client must not hold the head back.
         if (!batch.empty() && client_buffer.size() == 0) {
-            if (auto const [ec, sent] = co_await flush(upstream, batch, body_io); ec)
-                co_return relay_result{relay_status::upstream_failed, ec};
+            if (!write_now(upstream, batch, ec)) co_await flush(upstream, batch, body_io, ec);
+            if (ec) co_return relay_result{relay_status::upstream_failed, ec};
         }
         client.expires_after(body_io);
         auto [rec, got] = co_await read_piece(client, client_buffer, client_parser, buffer);
@@ -139,16 +166,29 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
         replay.keep(buffer.data(), got);
         batch.piece(buffer.data(), got, chunked);
         if (client_parser.is_done() || batch.empty()) continue;
-        if (auto const [ec, sent] = co_await flush(upstream, batch, body_io); ec)
-            co_return relay_result{relay_status::upstream_failed, ec};
+        if (!write_now(upstream, batch, ec)) co_await flush(upstream, batch, body_io, ec);
+        if (ec) co_return relay_result{relay_status::upstream_failed, ec};
     }
 
     if (chunked) batch.last_chunk();
     if (!batch.empty()) {
-        if (auto const [ec, sent] = co_await flush(upstream, batch, body_io); ec)
-            co_return relay_result{relay_status::upstream_failed, ec};
+        if (!write_now(upstream, batch, ec)) co_await flush(upstream, batch, body_io, ec);
+        if (ec) co_return relay_result{relay_status::upstream_failed, ec};
     }
     co_return relay_result{};
+}
+
+bool send_request_now(net_tls::tls_stream& upstream, std::string_view& head, bool body_to_send,
+                      relay_result& sent) {
+    if (body_to_send) return false;
+    error_code ec;
+    std::size_t const n = upstream.write_now(net::buffer(head), ec);
+    if (ec) {
+        sent = relay_result{relay_status::upstream_failed, ec};
+        return true;
+    }
+    head.remove_prefix(n);
+    return head.empty();
 }
 
 net::awaitable<error_code> read_response_head(net_tls::tls_stream& upstream, beast::flat_buffer& buffer,
@@ -175,14 +215,15 @@ net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
                                             std::uint64_t& bytes_out) {
     wire_batch batch;
     batch.head(head);
+    error_code ec;
 
     // HEAD, 204, 304 and empty bodies: the head is the whole message (and a HEAD answer that says
     // "chunked" must not get a terminating chunk). Body bytes that arrived with the head go out
     // with it, in one write; with nothing buffered the head goes alone at once, so a slow body
     // never holds it back.
     if (parser.is_done() || upstream_buffer.size() == 0) {
-        if (auto const [ec, sent] = co_await flush(client, batch, body_io); ec)
-            co_return relay_result{relay_status::client_failed, ec};
+        if (!write_now(client, batch, ec)) co_await flush(client, batch, body_io, ec);
+        if (ec) co_return relay_result{relay_status::client_failed, ec};
         if (parser.is_done()) co_return relay_result{};
     }
 
@@ -196,19 +237,20 @@ net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
         upstream.expires_after(body_io);
         // One piece at a time, not the whole body: a drip-fed chunk reaches the client before the
         // next arrives.
-        auto [ec, got] = co_await read_piece(upstream, upstream_buffer, parser, buffer);
+        auto [rec, got] = co_await read_piece(upstream, upstream_buffer, parser, buffer);
         // A close-delimited body ends with the connection; many servers skip close_notify.
-        if (ec == ssl::error::stream_truncated && parser.need_eof()) parser.put_eof(ec);
-        if (ec) {
-            if (!batch.empty()) co_await flush(client, batch, body_io);  // the head before the cut
-            co_return relay_result{relay_status::upstream_failed, ec};
+        if (rec == ssl::error::stream_truncated && parser.need_eof()) parser.put_eof(rec);
+        if (rec) {
+            if (!batch.empty() && !write_now(client, batch, ec))  // the head before the cut
+                co_await flush(client, batch, body_io, ec);
+            co_return relay_result{relay_status::upstream_failed, rec};
         }
         bytes_out += got;
         batch.piece(buffer.data(), got, chunked);
         if (parser.is_done() && chunked) batch.last_chunk();
         if (batch.empty()) continue;
-        if (auto const [wec, sent] = co_await flush(client, batch, body_io); wec)
-            co_return relay_result{relay_status::client_failed, wec};
+        if (!write_now(client, batch, ec)) co_await flush(client, batch, body_io, ec);
+        if (ec) co_return relay_result{relay_status::client_failed, ec};
     }
     co_return relay_result{};
 }

@@ -44,6 +44,13 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
                                           std::span<char> buffer, std::chrono::milliseconds body_io,
                                           std::uint64_t& bytes_in);
 
+// The common request, a head alone (`body_to_send` false: no body to come, none to replay), sent
+// with no coroutine frame, as far as the socket takes it at once. True when nothing is left for
+// send_request: the head went whole, or the write failed (`sent` says so). False leaves in `head`
+// what is still to send.
+bool send_request_now(net_tls::tls_stream& upstream, std::string_view& head, bool body_to_send,
+                      relay_result& sent);
+
 // Reads until `parser` holds a whole response head. Bytes already in `buffer` are parsed in place;
 // the stream is read only for more. End of stream before a whole head is http::error::
 // end_of_stream (partial_message once part of it came), as Beast's own reads report it.

@@ -163,8 +163,12 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         bool const may_retry = reused && retryable_method && !retried_stale;
 
         auto const sent_at = clock::now();
-        auto sent = co_await send_request(*stream, rq.head, rq.parser.chunked(), client, rq.client_buffer,
-                                          rq.parser, replay, buffer, to.body_io, out.bytes_in);
+        std::string_view unsent = rq.head;
+        relay_result sent;
+        if (!send_request_now(*stream, unsent,
+                              !rq.parser.is_done() || rq.parser.chunked() || !replay.data().empty(), sent))
+            sent = co_await send_request(*stream, unsent, rq.parser.chunked(), client, rq.client_buffer,
+                                         rq.parser, replay, buffer, to.body_io, out.bytes_in);
         if (sent.status == relay_status::client_failed) {
             // A body whose framing breaks (bad chunk size, ...) is answered, not dropped silently;
             // the upstream gets a truncated message on a connection that is then closed.

@@ -175,3 +175,38 @@ TEST_CASE("an expired deadline made live again lets operations run", "[net][time
     CHECK_FALSE(second);
     CHECK(byte == 'z');
 }
+
+// write_now is the relay's way out for a response the socket has room for: it must never wait (a
+// full socket is 0 bytes and no error, left to an asynchronous write), must lose and reorder
+// nothing across the two, and must report a peer that is gone.
+TEST_CASE("write_now writes what the socket takes and returns 0 without waiting once it is full",
+          "[net][timed_socket]") {
+    net::io_context ioc;
+    socket_pair p(ioc);
+    std::string sent;
+    for (std::size_t piece = 0;; ++piece) {
+        std::string const bytes(4096, static_cast<char>('a' + piece % 26));
+        error_code ec;
+        std::size_t const n = p.near->write_now(net::buffer(bytes), ec);
+        REQUIRE_FALSE(ec);
+        sent.append(bytes, 0, n);
+        if (n < bytes.size()) break;  // full: a partial write or none at all
+        REQUIRE(sent.size() < 64u << 20);
+    }
+    error_code ec;
+    CHECK(p.near->write_now(net::buffer(std::string_view{"more"}), ec) == 0);
+    CHECK_FALSE(ec);
+
+    std::string got(sent.size(), '\0');
+    net::read(p.far, net::buffer(got));
+    CHECK(got == sent);
+}
+
+TEST_CASE("write_now to a peer that closed fails with the socket's error", "[net][timed_socket]") {
+    net::io_context ioc;
+    socket_pair p(ioc);
+    p.far.close();
+    error_code ec;
+    CHECK(p.near->write_now(net::buffer(std::string_view{"lost"}), ec) == 0);
+    CHECK(ec == net::error::broken_pipe);
+}

@@ -9,6 +9,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 
 #include <cstddef>
@@ -193,4 +194,50 @@ TEST_CASE("a connection that read all it was sent has nothing unread") {
     REQUIRE(p.send(response));
     CHECK(p.read_exactly(response.size()) == response);
     CHECK_FALSE(p.client->has_unread_input());
+}
+
+// The relay writes with write_now first and, when the socket is full, goes on with an asynchronous
+// write of the same bytes. OpenSSL has then taken part of a record (SSL_ERROR_WANT_WRITE) and
+// requires the retried write to carry the same bytes: the peer must get every byte once, in order.
+TEST_CASE(
+    "write_now stops without waiting when the socket is full, and an asynchronous write goes on "
+    "from there") {
+    tls_pair p;
+    p.client->socket().set_option(net::socket_base::send_buffer_size(4096));
+    std::string const body = pattern(16 * 1024 * 1024);
+    std::size_t at = 0;
+    error_code ec;
+    for (;;) {
+        std::size_t const piece = std::min<std::size_t>(16 * 1024, body.size() - at);
+        std::size_t const n = p.client->write_now(net::buffer(body.data() + at, piece), ec);
+        REQUIRE_FALSE(ec);
+        at += n;
+        if (n == 0) break;
+        REQUIRE(at < body.size());  // the peer reads nothing yet: the socket fills long before
+    }
+
+    std::string got(body.size(), '\0');
+    bool received = true;
+    std::thread reader{[&] {
+        std::size_t have = 0;
+        while (received && have < got.size()) {
+            std::size_t n = 0;
+            received = SSL_read_ex(p.server, got.data() + have, got.size() - have, &n) == 1;
+            have += n;
+        }
+    }};
+    error_code write_ec = net::error::would_block;
+    std::size_t written = 0;
+    net::async_write(*p.client, net::buffer(body.data() + at, body.size() - at),
+                     [&](error_code e, std::size_t n) {
+                         write_ec = e;
+                         written = n;
+                     });
+    p.ioc.restart();
+    p.ioc.run();
+    reader.join();
+    CHECK_FALSE(write_ec);
+    CHECK(written == body.size() - at);
+    CHECK(received);
+    CHECK(got == body);
 }
