@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/net.hpp"
+#include "net/draining_buffer.hpp"
 #include "net/lazy_deadline.hpp"
 
 #include <boost/asio/associator.hpp>
@@ -13,6 +14,7 @@
 #include <boost/asio/post.hpp>
 
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 
 namespace aic::net_tls {
@@ -29,6 +31,8 @@ public:
         // the socket non-blocking anyway, so this costs the ioctl they would have made.
         error_code ignored;
         socket_.non_blocking(true, ignored);
+        // Lets a receive tell that it emptied the socket (draining_buffer); unix sockets refuse it.
+        report_queued_bytes(socket_.native_handle());
     }
     timed_socket(timed_socket const&) = delete;
     timed_socket& operator=(timed_socket const&) = delete;
@@ -99,7 +103,10 @@ private:
         void operator()(Handler&& handler, Buffers const& buffers) const {
             if (self->fail_if_expired(handler)) return;
             timed_handler<std::decay_t<Handler>> timed{std::forward<Handler>(handler), &self->deadline_};
-            if constexpr (IsRead)
+            // One buffer (what the proxy and Beast read into) goes as a draining_buffer.
+            if constexpr (IsRead && std::is_convertible_v<Buffers const&, net::mutable_buffer>)
+                self->socket_.async_read_some(draining_buffer{buffers}, std::move(timed));
+            else if constexpr (IsRead)
                 self->socket_.async_read_some(buffers, std::move(timed));
             else
                 self->socket_.async_write_some(buffers, std::move(timed));

@@ -104,6 +104,7 @@ bool tls_stream::attach() {
     error_code ec;
     socket_.non_blocking(true, ec);
     if (ec) return false;
+    report_queued_bytes(socket_.native_handle());  // receives tell when they emptied the socket
     BIO* const out = BIO_new_socket(static_cast<int>(socket_.native_handle()), BIO_NOCLOSE);
     BIO* const in = BIO_new(input_bio::method());
     if (!out || !in) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "core/net.hpp"
+#include "net/draining_buffer.hpp"
 #include "net/lazy_deadline.hpp"
 
 #include <openssl/ssl.h>
@@ -183,7 +184,7 @@ private:
             // by when that receive has handed OpenSSL what came.
             if (stream.filling_) return stream.socket_.async_wait(result.wait, std::move(self));
             stream.filling_ = true;
-            stream.socket_.async_read_some(stream.input_space(), std::move(self));
+            stream.socket_.async_read_some(draining_buffer{stream.input_space()}, std::move(self));
         }
 
         template <class Self>
