@@ -1,8 +1,10 @@
 // A TLS client connection driven straight through OpenSSL. OpenSSL writes the socket itself (a
 // socket BIO, the way nginx drives it) and reads from the stream's input buffer (a BIO over it),
-// which the stream fills with Asio's own receive. A receive that finds nothing waits in Asio's
-// queue with no further system call; waiting instead for the socket to become readable
-// (`async_wait`) re-arms epoll every time, an `epoll_ctl` for about every fourth response here.
+// which the stream fills with Asio's own receive, into a draining_buffer: after a receive that
+// emptied the socket, the next one waits for epoll's edge with no system call, where Asio would
+// first try it and fail. Waiting instead for the socket to become readable (`async_wait`) re-arms
+// epoll every time, an `epoll_ctl` for about every fourth response here. A write the socket has
+// room for completes at once (write_now), with no operation queued.
 // Large bodies come in receives of 64 KiB rather than OpenSSL's 17 KiB reads. Compared with
 // asio::ssl::stream over beast::basic_stream this saves the BIO pair's second copy and write-side
 // queue, three layers of composed operations, and a timer wait started and cancelled around

@@ -178,7 +178,7 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
     co_return relay_result{};
 }
 
-bool send_request_now(net_tls::tls_stream& upstream, std::string_view& head, bool body_to_send,
+bool send_request_now(net_tls::tls_stream& upstream, std::string& head, bool body_to_send,
                       relay_result& sent) {
     if (body_to_send) return false;
     error_code ec;
@@ -187,8 +187,9 @@ bool send_request_now(net_tls::tls_stream& upstream, std::string_view& head, boo
         sent = relay_result{relay_status::upstream_failed, ec};
         return true;
     }
-    head.remove_prefix(n);
-    return head.empty();
+    if (n == head.size()) return true;
+    head.erase(0, n);  // rare: a full socket, or a head over one TLS record
+    return false;
 }
 
 net::awaitable<error_code> read_response_head(net_tls::tls_stream& upstream, beast::flat_buffer& buffer,

@@ -47,8 +47,9 @@ net::awaitable<relay_result> send_request(net_tls::tls_stream& upstream, std::st
 // The common request, a head alone (`body_to_send` false: no body to come, none to replay), sent
 // with no coroutine frame, as far as the socket takes it at once. True when nothing is left for
 // send_request: the head went whole, or the write failed (`sent` says so). False leaves in `head`
-// what is still to send.
-bool send_request_now(net_tls::tls_stream& upstream, std::string_view& head, bool body_to_send,
+// what is still to send (the part sent is erased: forward's frame has no room to spare for a view
+// of the rest, see forwarder.cpp).
+bool send_request_now(net_tls::tls_stream& upstream, std::string& head, bool body_to_send,
                       relay_result& sent);
 
 // Reads until `parser` holds a whole response head. Bytes already in `buffer` are parsed in place;

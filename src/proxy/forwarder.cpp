@@ -119,10 +119,11 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     // healthy request skips (token, new connection, 100-continue) are coroutines of their own.
     // This frame is allocated for every request, and GCC gives every local and each co_await
     // expression's temporaries (a refusal, the pieces of its message) slots of their own in it:
-    // with an answer at each failure it was 3.9 KiB, then 1.3 KiB (heaptrack), now 992 bytes with
-    // the response parser and the refusal kept elsewhere: fewer cache lines touched per request,
-    // and a size glibc's per-thread cache serves (up to 1,032 bytes). Splitting the loop into a
-    // second coroutine cost more than it saved (bench/RESULTS.md, session 10).
+    // with an answer at each failure it was 3.9 KiB, then 1.3 KiB (heaptrack), now about 1,020
+    // bytes with the response parser and the refusal kept elsewhere: fewer cache lines touched per
+    // request, and a size glibc's per-thread cache serves (up to 1,032 bytes; a probe on memalign
+    // shows the size, bench/RESULTS.md). Splitting the loop into a second coroutine cost more than
+    // it saved (session 10).
     failure_slot failure;
     // The response parser is the session's; its fields go back to their free lists on the way out.
     scope_exit drop_response{[&rq] { rq.response.reset(); }};
@@ -163,11 +164,10 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         bool const may_retry = reused && retryable_method && !retried_stale;
 
         auto const sent_at = clock::now();
-        std::string_view unsent = rq.head;
         relay_result sent;
-        if (!send_request_now(*stream, unsent,
+        if (!send_request_now(*stream, rq.head,
                               !rq.parser.is_done() || rq.parser.chunked() || !replay.data().empty(), sent))
-            sent = co_await send_request(*stream, unsent, rq.parser.chunked(), client, rq.client_buffer,
+            sent = co_await send_request(*stream, rq.head, rq.parser.chunked(), client, rq.client_buffer,
                                          rq.parser, replay, buffer, to.body_io, out.bytes_in);
         if (sent.status == relay_status::client_failed) {
             // A body whose framing breaks (bad chunk size, ...) is answered, not dropped silently;

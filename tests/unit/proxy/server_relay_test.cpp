@@ -46,6 +46,22 @@ TEST_CASE("GET is relayed with the route's Bearer and without the client's crede
     CHECK(echo.at("credential").as_string() == "sa-test");
 }
 
+// A head over one TLS record (16 KiB) is not taken whole by the first write: the rest must follow.
+TEST_CASE("a request head larger than one TLS record reaches the upstream whole", "[proxy][server]") {
+    proxy_fixture f{
+        fixture_options{[](proxy::server_settings& s) { s.limits.max_header_bytes = 60 * 1024; }}};
+    blocking_client c{f.endpoint()};
+    std::string big;
+    for (int i = 0; big.size() < 40 * 1024; ++i) big += std::to_string(i) + ",";
+    auto req = make_request(http::verb::get, "/openidm/x");
+    req.set("X-Big", big);
+    auto res = c.send(req);
+    REQUIRE(res.result_int() == 200);
+    CHECK(header_of(echo_of(res), "x-big") == big);
+    // The connection is whole afterwards: the next request is answered too.
+    CHECK(c.send(make_request(http::verb::get, "/openidm/y")).result_int() == 200);
+}
+
 TEST_CASE("POST body arrives intact (Content-Length)", "[proxy][server]") {
     proxy_fixture f;
     blocking_client c{f.endpoint()};
