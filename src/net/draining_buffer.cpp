@@ -26,7 +26,7 @@ bool receive_draining(int fd, void* data, std::size_t size, int flags, error_cod
     do {
         msg.msg_control = control;
         msg.msg_controllen = sizeof control;
-        n = ::recvmsg(fd, &msg, flags | MSG_NOSIGNAL);
+        n = ::recvmsg(fd, &msg, flags);
     } while (n < 0 && errno == EINTR);
     drained = false;
     bytes = 0;
