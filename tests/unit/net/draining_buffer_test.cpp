@@ -6,6 +6,7 @@
 // carries a deadline, so a lost edge fails as a timeout instead of hanging.
 #include "net/draining_buffer.hpp"
 #include "net/timed_socket.hpp"
+#include "run_coroutine.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/connect_pair.hpp>
@@ -16,7 +17,6 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <exception>
 #include <optional>
 #include <string>
 
@@ -25,6 +25,7 @@ using aic::error_code;
 using aic::use_nothrow;
 using aic::net_tls::draining_buffer;
 using aic::net_tls::timed_socket;
+using aic::test::run_coroutine;
 using boost::asio::ip::tcp;
 using namespace std::chrono_literals;
 
@@ -44,15 +45,6 @@ struct socket_pair {
     tcp::socket far;
 };
 
-template <class Body>
-void run(Body body) {
-    net::io_context ioc;
-    std::exception_ptr failure;
-    net::co_spawn(ioc, body(ioc), [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    if (failure) std::rethrow_exception(failure);
-}
-
 // Reads once into `room` bytes with a deadline: what came, or the error.
 net::awaitable<std::pair<error_code, std::string>> read_once(timed_socket& s, std::size_t room) {
     std::string got(room, '\0');
@@ -67,7 +59,7 @@ net::awaitable<std::pair<error_code, std::string>> read_once(timed_socket& s, st
 TEST_CASE("a receive that filled its buffer leaves the rest readable at once", "[net][draining_buffer]") {
     std::string first, second;
     error_code ec1, ec2;
-    run([&](net::io_context& ioc) -> net::awaitable<void> {
+    run_coroutine([&](net::io_context& ioc) -> net::awaitable<void> {
         socket_pair p(ioc);
         // Both pieces are in the socket before the first read: no edge will come for the second.
         net::write(p.far, net::buffer(std::string(4096, 'a') + std::string(100, 'b')));
@@ -83,7 +75,7 @@ TEST_CASE("a receive that filled its buffer leaves the rest readable at once", "
 TEST_CASE("bytes that arrive after a short receive are delivered", "[net][draining_buffer]") {
     std::string first, second;
     error_code ec1, ec2;
-    run([&](net::io_context& ioc) -> net::awaitable<void> {
+    run_coroutine([&](net::io_context& ioc) -> net::awaitable<void> {
         socket_pair p(ioc);
         net::write(p.far, net::buffer(std::string_view{"ping"}));
         std::tie(ec1, first) = co_await read_once(*p.near, 4096);  // short: the socket is drained
@@ -101,7 +93,7 @@ TEST_CASE("bytes that arrive after a short receive are delivered", "[net][draini
 TEST_CASE("a request and response exchange of many rounds loses no edge", "[net][draining_buffer]") {
     int rounds = 0;
     error_code failed;
-    run([&](net::io_context& ioc) -> net::awaitable<void> {
+    run_coroutine([&](net::io_context& ioc) -> net::awaitable<void> {
         socket_pair p(ioc);
         std::string const request(300, 'q');
         std::string reply(300, '\0');
@@ -132,7 +124,7 @@ TEST_CASE("a request and response exchange of many rounds loses no edge", "[net]
 TEST_CASE("end of file after a short receive is delivered", "[net][draining_buffer]") {
     std::string first, second;
     error_code ec1, ec2;
-    run([&](net::io_context& ioc) -> net::awaitable<void> {
+    run_coroutine([&](net::io_context& ioc) -> net::awaitable<void> {
         socket_pair p(ioc);
         net::write(p.far, net::buffer(std::string_view{"last"}));
         std::tie(ec1, first) = co_await read_once(*p.near, 4096);
@@ -147,7 +139,7 @@ TEST_CASE("end of file after a short receive is delivered", "[net][draining_buff
 TEST_CASE("a FIN that came with the data is delivered after it", "[net][draining_buffer]") {
     std::string first, second;
     error_code ec1, ec2;
-    run([&](net::io_context& ioc) -> net::awaitable<void> {
+    run_coroutine([&](net::io_context& ioc) -> net::awaitable<void> {
         socket_pair p(ioc);
         // The read waits first; then the data and the FIN arrive together, and one turn of the
         // event loop takes their edges and receives. The short receive leaves the FIN behind, and

@@ -3,6 +3,7 @@
 // was moved away from, and a close is reported as itself, not as a timeout; a wake that comes
 // after the socket went touches nothing.
 #include "net/timed_socket.hpp"
+#include "run_coroutine.hpp"
 
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,7 +14,6 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +24,7 @@ namespace beast = boost::beast;
 using aic::error_code;
 using aic::use_nothrow;
 using aic::net_tls::timed_socket;
+using aic::test::run_coroutine;
 using namespace std::chrono_literals;
 
 namespace {
@@ -40,16 +41,6 @@ struct socket_pair {
     net::local::stream_protocol::socket far;
 };
 
-// Runs `body` on a fresh io_context until everything it started is done; rethrows its failure.
-template <class Body>
-void run(Body body) {
-    net::io_context ioc;
-    std::exception_ptr failure;
-    net::co_spawn(ioc, body(ioc), [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    if (failure) std::rethrow_exception(failure);
-}
-
 // A coroutine function rather than a capturing lambda: the closure would be gone before it runs.
 net::awaitable<void> write_after(net::steady_timer& timer, net::local::stream_protocol::socket& to,
                                  std::string_view bytes) {
@@ -61,7 +52,7 @@ net::awaitable<void> write_after(net::steady_timer& timer, net::local::stream_pr
 
 TEST_CASE("a read pending when the deadline passes fails with timeout", "[net][timed_socket]") {
     error_code got;
-    run([&](net::io_context& ioc) -> net::awaitable<void> {
+    run_coroutine([&](net::io_context& ioc) -> net::awaitable<void> {
         socket_pair p(ioc);
         p.near->expires_after(20ms);
         char byte = 0;
@@ -75,7 +66,7 @@ TEST_CASE("an operation started after the deadline passed fails at once, even wi
           "[net][timed_socket]") {
     error_code got;
     std::size_t read = 99;
-    run([&](net::io_context& ioc) -> net::awaitable<void> {
+    run_coroutine([&](net::io_context& ioc) -> net::awaitable<void> {
         socket_pair p(ioc);
         co_await net::async_write(p.far, net::buffer(std::string_view{"x"}), aic::use_throw);
         p.near->expires_after(0ms);
@@ -91,7 +82,7 @@ TEST_CASE("an operation started after the deadline passed fails at once, even wi
 TEST_CASE("a deadline moved later does not cut an operation at the earlier time", "[net][timed_socket]") {
     error_code got;
     char byte = 0;
-    run([&](net::io_context& ioc) -> net::awaitable<void> {
+    run_coroutine([&](net::io_context& ioc) -> net::awaitable<void> {
         socket_pair p(ioc);
         p.near->expires_after(5ms);  // arms the timer for 5 ms from now ...
         p.near->expires_after(1h);   // ... which then wakes, finds the deadline moved and sleeps on
@@ -109,7 +100,7 @@ TEST_CASE("a deadline moved later does not cut an operation at the earlier time"
 TEST_CASE("a write to a peer that stops reading fails with timeout", "[net][timed_socket]") {
     error_code got;
     std::size_t written = 0;
-    run([&](net::io_context& ioc) -> net::awaitable<void> {
+    run_coroutine([&](net::io_context& ioc) -> net::awaitable<void> {
         socket_pair p(ioc);
         std::vector<char> block(1 << 20, 'z');
         p.near->expires_after(50ms);
@@ -128,7 +119,7 @@ TEST_CASE("a write to a peer that stops reading fails with timeout", "[net][time
 
 TEST_CASE("closing the socket ends a pending read as aborted, not as a timeout", "[net][timed_socket]") {
     error_code got;
-    run([&](net::io_context& ioc) -> net::awaitable<void> {
+    run_coroutine([&](net::io_context& ioc) -> net::awaitable<void> {
         socket_pair p(ioc);
         p.near->expires_after(1h);
         net::post(ioc, [&] { p.near->close(); });
@@ -160,7 +151,7 @@ TEST_CASE("a wake of the deadline queued when the socket goes touches nothing", 
 TEST_CASE("an expired deadline made live again lets operations run", "[net][timed_socket]") {
     error_code first, second;
     char byte = 0;
-    run([&](net::io_context& ioc) -> net::awaitable<void> {
+    run_coroutine([&](net::io_context& ioc) -> net::awaitable<void> {
         socket_pair p(ioc);
         p.near->expires_after(10ms);
         auto [ec1, n1] = co_await p.near->async_read_some(net::buffer(&byte, 1), use_nothrow);
