@@ -1,6 +1,7 @@
 // What the token endpoints give and what the proxy injects: tokens, fetch errors, grants.
 #pragma once
 
+#include "core/header_value.hpp"
 #include "core/posix_clock.hpp"
 #include "core/secret.hpp"
 
@@ -45,8 +46,25 @@ inline bool scope_refused(token_error const& e) {
 
 // Header fields a route adds to each upstream request ("Authorization: Bearer …", or the log
 // API's X-API-Key/X-API-Secret). Built once per token, shared by every request that uses it.
-struct injected_headers {
-    std::vector<std::pair<std::string, secret>> fields;
+// Values are checked here, once, rather than on every request they go into: a bearer token can
+// be a kilobyte or more.
+class injected_headers {
+public:
+    using field = std::pair<std::string, secret>;
+
+    // Adds a field unless `value` holds a CR, LF or NUL, which would split the request head it
+    // went into; false then, and the field is left out.
+    bool add(std::string name, secret value) {
+        if (!header_value_safe(value.reveal())) return false;
+        fields_.emplace_back(std::move(name), std::move(value));
+        return true;
+    }
+
+    // Every value here is safe to write into a head as it is.
+    std::vector<field> const& fields() const noexcept { return fields_; }
+
+private:
+    std::vector<field> fields_;
 };
 
 // What the forwarder gets for one request.

@@ -250,8 +250,8 @@ net::awaitable<void> token_cache::refresh_loop() {
         if (result) {
             auto token = std::make_shared<access_token>(std::move(*result));
             auto headers = std::make_shared<injected_headers>();
-            headers->fields.emplace_back("Authorization",
-                                         secret("Bearer " + std::string(token->value.reveal())));
+            // Always added: parse_token_response refuses a token a header cannot carry.
+            headers->add("Authorization", secret("Bearer " + std::string(token->value.reveal())));
             auto const margin = refresh_margin(token->lifetime, s.settings);
             auto const jitter = milliseconds(
                 static_cast<std::int64_t>(static_cast<double>(margin.count()) / 10 * unit_random()));

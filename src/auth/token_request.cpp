@@ -1,5 +1,7 @@
 #include "auth/token_request.hpp"
 
+#include "core/header_value.hpp"
+
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 #include <boost/throw_exception.hpp>
@@ -61,6 +63,10 @@ token_result parse_token_response(token_request const& request, unsigned status,
     if (!token || !token->is_string() || token->as_string().empty())
         return make_error(request, status, "malformed_response",
                           "no access_token in the token endpoint's answer");
+    // It goes into a header of every relayed request: a CR, LF or NUL would split that head.
+    if (!header_value_safe(token->as_string()))
+        return make_error(request, status, "malformed_response",
+                          "the access_token holds a CR, LF or NUL, which no header can carry");
     auto const type = string_member(*object, "token_type");
     if (!type.empty() && !is_bearer(type))
         return make_error(request, status, "malformed_response", "token_type is " + type + ", not Bearer");

@@ -36,7 +36,7 @@ config::route const& route() {
 auth::injected_headers const& credentials() {
     static auth::injected_headers const h = [] {
         auth::injected_headers c;
-        c.fields.emplace_back("Authorization", secret{"Bearer fuzz-token"});
+        c.add("Authorization", secret{"Bearer fuzz-token"});
         return c;
     }();
     return h;

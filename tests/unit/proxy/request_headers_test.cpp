@@ -43,7 +43,7 @@ std::string value(http::request_header<> const& h, std::string_view name) {
 
 auth::injected_headers bearer(std::string token) {
     auth::injected_headers creds;
-    creds.fields.emplace_back("Authorization", secret{"Bearer " + std::move(token)});
+    creds.add("Authorization", secret{"Bearer " + std::move(token)});
     return creds;
 }
 
@@ -155,8 +155,8 @@ TEST_CASE("build_upstream_head: the client cannot supply the injected API-key he
     in.set("X-API-Secret", "client-secret");
     in.set("Accept-API-Version", "resource=9.9");
     auth::injected_headers creds;
-    creds.fields.emplace_back("X-API-Key", secret{"real-key"});
-    creds.fields.emplace_back("X-API-Secret", secret{"real-secret"});
+    creds.add("X-API-Key", secret{"real-key"});
+    creds.add("X-API-Secret", secret{"real-secret"});
     config::route route;
     route.headers = {{"Accept-API-Version", "resource=1.0"}};
     auto const head = build(in, "/monitoring/logs", route, creds, context());

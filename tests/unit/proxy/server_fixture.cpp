@@ -52,7 +52,7 @@ net::awaitable<auth::grant_result> stub_authenticator::acquire() {
         token->lifetime = std::chrono::seconds{899};
         token->scopes = scopes_;
         auto headers = std::make_shared<auth::injected_headers>();
-        headers->fields.emplace_back("Authorization", secret{"Bearer " + value});
+        headers->add("Authorization", secret{"Bearer " + value});
         current_ = auth::grant{std::move(token), std::move(headers)};
     }
     co_return current_;
