@@ -18,7 +18,17 @@ constexpr bool has_byte(std::uint64_t word, std::uint64_t pattern) noexcept {
     return ((x - every_byte) & ~x & highs) != 0;
 }
 
+// Whether any byte of `word` is below `n` (n <= 128; exact as a yes/no answer, like has_byte).
+constexpr bool has_byte_below(std::uint64_t word, std::uint64_t n) noexcept {
+    constexpr std::uint64_t highs = every_byte * 0x80;
+    return ((word - every_byte * n) & ~word & highs) != 0;
+}
+
+// NUL, LF and CR are all below 14, and so is nothing else a header value usually holds (a tab,
+// 9, is the exception): one test clears most words, and only a word that fails it gets the
+// three exact ones.
 constexpr bool has_break_or_nul(std::uint64_t word) noexcept {
+    if (!has_byte_below(word, '\r' + 1)) return false;
     return has_byte(word, 0) || has_byte(word, every_byte * '\r') || has_byte(word, every_byte * '\n');
 }
 
