@@ -40,6 +40,16 @@ TEST_CASE("a route's methods allow-list refuses other methods with 405 and an Al
     // A route without a list allows every method.
     CHECK(client->request("DELETE", "/am/json/realms/root/users/1").status == 200);
     CHECK(sim.stats().resource_requests == before + 3);
+
+    // A refusal on a route is counted under that route, not as a request that matched none.
+    auto const metrics = client->request("GET", "/_proxy/metrics").body;
+    CHECK(metrics.find("aic_proxy_requests_total{route=\"/openidm\",method=\"POST\",code=\"4xx\"} 1\n") !=
+          std::string::npos);
+    CHECK(metrics.find("aic_proxy_requests_total{route=\"/openidm\",method=\"DELETE\",code=\"4xx\"} 1\n") !=
+          std::string::npos);
+    CHECK(metrics.find("aic_proxy_requests_total{route=\"/am\",method=\"DELETE\",code=\"2xx\"} 1\n") !=
+          std::string::npos);
+    CHECK(metrics.find("route=\"none\"") == std::string::npos);
 }
 
 TEST_CASE("read_only allows only GET, HEAD and OPTIONS") {
