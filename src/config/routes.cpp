@@ -1,5 +1,6 @@
 // The "routes" section: path prefixes mapped to credentials, scopes, fixed headers and methods.
 #include "config/sections.hpp"
+#include "core/header_value.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -66,8 +67,7 @@ std::vector<std::pair<std::string, std::string>> parse_headers(object_reader con
         for (auto const& [seen, v] : out)
             if (lower(seen) == lowered) fail(where, "header given twice (names are case-insensitive)");
         auto value = as_string(*r.find(name), where);
-        if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos)
-            fail(where, "header values must not contain CR, LF or NUL");
+        if (!header_value_safe(value)) fail(where, "header values must not contain CR, LF or NUL");
         out.emplace_back(std::string{name}, std::move(value));
     }
     return out;

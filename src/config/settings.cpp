@@ -1,6 +1,7 @@
 // The tuning sections: timeouts, limits, tokens, security and logging. Every key is optional;
 // absent keys keep config.hpp's defaults.
 #include "config/sections.hpp"
+#include "core/header_value.hpp"
 
 #include <boost/json/array.hpp>
 
@@ -123,8 +124,7 @@ security parse_security(object_reader const& r, secret_context const& ctx) {
         auto name = header->required_string("name");
         if (!header_name_ok(name)) fail(header->at("name"), "not a valid header name");
         auto value = header->required_string("value");
-        if (value.empty() || value.find_first_of("\r\n") != std::string::npos ||
-            value.find('\0') != std::string::npos)
+        if (value.empty() || !header_value_safe(value))
             fail(header->at("value"), "must be non-empty, without CR, LF or NUL");
         s.required_header = std::pair{std::move(name), std::move(value)};
     }

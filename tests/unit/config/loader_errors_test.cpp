@@ -177,10 +177,23 @@ TEST_CASE("routes: unknown credential, duplicates, prefixes, headers", "[config]
     CHECK_THAT(
         routes(R"([{"prefix": "/a", "credential": "sa", "scopes": ["s"], "headers": {"X-A": "a\nb"}}])"),
         Contains("config: routes[0].headers.X-A: header values must not contain CR, LF or NUL"));
+    CHECK_THAT(
+        routes(R"([{"prefix": "/a", "credential": "sa", "scopes": ["s"], "headers": {"X-A": "a\u0000b"}}])"),
+        Contains("config: routes[0].headers.X-A: header values must not contain CR, LF or NUL"));
     CHECK_THAT(routes(R"([{"prefix": "/a", "credential": "sa", "scopes": ["s"], "methods": []}])"),
                Contains("config: routes[0].methods: an empty list"));
     CHECK_THAT(routes(R"([{"prefix": "/a", "credential": "sa", "scopes": ["two words"]}])"),
                Contains("config: routes[0].scopes[0]: a scope is one non-empty word"));
+}
+
+TEST_CASE("a required header's value must be one that a head can carry", "[config][errors]") {
+    credentials_fixture f;
+    for (std::string const bad : {R"("a\rb")", R"("a\nb")", R"("a\u0000b")", R"("")"}) {
+        INFO(bad);
+        CHECK_THAT(
+            f.error(sa_config(R"("security": {"required_header": {"name": "X", "value": )" + bad + "}}")),
+            Contains("config: security.required_header.value: must be non-empty, without CR, LF or NUL"));
+    }
 }
 
 TEST_CASE("api_key routes take no scopes", "[config][errors]") {
