@@ -1,6 +1,7 @@
 // The "credentials" section: service accounts, client credentials and log API keys, with their
 // secrets read at load time and their token endpoints resolved against the tenant.
 #include "config/sections.hpp"
+#include "core/header_value.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -96,6 +97,14 @@ credential parse_one(std::string const& name, object_reader const& r, https_url 
         c.type = credential_type::api_key;
         c.key_id = identifier(r, "key_id", ctx.env);
         read_secret(r, "secret_file", "secret", ctx, trim::trailing_newlines, c.secret_file, c.api_secret);
+        // Both go out as header values (X-API-Key, X-API-Secret) as they are. A value that a head
+        // cannot carry would otherwise be left out of every request, and the upstream's 401 would
+        // not say why. The message names the key, never the value.
+        if (!header_value_safe(c.key_id))
+            fail(r.at("key_id"), "must not contain CR, LF or NUL (it is sent as the X-API-Key header)");
+        if (!header_value_safe(c.api_secret.reveal()))
+            fail(r.at(r.has("secret_file") ? "secret_file" : "secret"),
+                 "the secret must not contain CR, LF or NUL (it is sent as the X-API-Secret header)");
     } else {
         fail(r.at("type"), R"(expected "service_account", "client_credentials" or "api_key")");
     }

@@ -205,6 +205,35 @@ TEST_CASE("api_key routes take no scopes", "[config][errors]") {
     CHECK_THAT(msg, Contains("config: routes[0].scopes: an api_key credential sends no token"));
 }
 
+TEST_CASE("an api_key credential's values must be ones a head can carry", "[config][errors][secrets]") {
+    credentials_fixture f;
+    auto const api_key = [&](std::string const& fields) {
+        return f.error(R"({"tenant": "https://t.example.com", "credentials": {"logs": {"type": "api_key", )" +
+                       fields + "}}}");
+    };
+    CHECK_THAT(api_key(R"("key_id": "k\r\nX-Evil: 1", "secret_file": "logs.secret")"),
+               Contains("config: credentials.logs.key_id: must not contain CR, LF or NUL"));
+
+    f.dir.write("nul.secret", std::string("hidden\0part", 11));
+    auto const from_file = api_key(R"("key_id": "k", "secret_file": "nul.secret")");
+    CHECK_THAT(from_file,
+               Contains("config: credentials.logs.secret_file: the secret must not contain CR, LF or NUL"));
+    CHECK_THAT(from_file, !Contains("hidden"));
+
+    f.env.vars["LOGS_SECRET"] = "hidden\nline";
+    auto const from_env = api_key(R"("key_id": "k", "secret": "${LOGS_SECRET}")");
+    CHECK_THAT(from_env,
+               Contains("config: credentials.logs.secret: the secret must not contain CR, LF or NUL"));
+    CHECK_THAT(from_env, !Contains("hidden"));
+
+    // A file saved with CRLF line endings is fine: trailing newlines are trimmed before the check.
+    f.dir.write("crlf.secret", "abc\r\n");
+    auto const loaded =
+        f.load(R"({"tenant": "https://t.example.com", "credentials": {"logs": {"type": "api_key",
+        "key_id": "k", "secret_file": "crlf.secret"}}})");
+    CHECK(loaded.credentials.at("logs").api_secret.reveal() == "abc");
+}
+
 TEST_CASE("unreadable secret files name the path and errno, not content", "[config][errors][secrets]") {
     credentials_fixture f;
     auto const missing = (f.dir.path() / "nope.jwk").string();
