@@ -24,11 +24,14 @@ std::string_view trim(std::string_view s) noexcept {
 
 // True when any Connection header lists `name` as one of its comma-separated options. Scans
 // in place instead of collecting the options, so no allocation per request.
+// The Connection fields are found by walking the head's fields in order rather than with
+// equal_range: a head has a handful of fields, each with its name already classified, while
+// the lookup compares names as strings down Beast's tree (about 500 instructions per response).
 template <class Fields>
 bool named_by_connection(Fields const& fields, std::string_view name) {
-    auto const range = fields.equal_range(http::field::connection);
-    for (auto it = range.first; it != range.second; ++it) {
-        std::string_view list = it->value();
+    for (auto const& field : fields) {
+        if (field.name() != http::field::connection) continue;
+        std::string_view list = field.value();
         while (!list.empty()) {
             std::size_t const comma = list.find(',');
             if (iequals(trim(list.substr(0, comma)), name)) return true;
@@ -45,9 +48,9 @@ template <class Fields>
 class connection_options {
 public:
     explicit connection_options(Fields const& fields) : fields_(fields) {
-        auto const range = fields.equal_range(http::field::connection);
-        for (auto it = range.first; it != range.second; ++it) {
-            std::string_view list = it->value();
+        for (auto const& field : fields) {
+            if (field.name() != http::field::connection) continue;
+            std::string_view list = field.value();
             while (!list.empty()) {
                 std::size_t const comma = list.find(',');
                 if (auto const option = trim(list.substr(0, comma)); !option.empty()) {

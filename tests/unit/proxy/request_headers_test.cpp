@@ -249,6 +249,37 @@ TEST_CASE("write_client_response_head drops hop-by-hop headers but keeps framing
     CHECK(res.keep_alive());
 }
 
+TEST_CASE("fields named by Connection are dropped past the options the writer keeps at hand", "[headers]") {
+    // Eight options are collected once per head; more send each field back to the Connection fields.
+    http::response_header<> in;
+    in.result(http::status::ok);
+    in.set(http::field::content_length, "0");
+    in.insert(http::field::connection, "o1, o2, o3, o4, o5, o6, o7");
+    in.set("X-Late-Hop", "1");
+    in.insert(http::field::connection, "o8, x-late-hop");
+    in.set("X-Kept", "1");
+    std::string text;
+    proxy::write_client_response_head(in, "req-1", proxy::client_framing{}, text);
+    auto const res = parse_head<false>(text);
+    CHECK(res.count("X-Late-Hop") == 0);
+    CHECK(res.count(http::field::connection) == 0);
+    CHECK(res["X-Kept"] == "1");
+    CHECK(res[http::field::content_length] == "0");
+
+    std::string request;
+    http::request_header<> req;
+    req.method(http::verb::get);
+    req.target("/a");
+    req.insert(http::field::connection, "o1, o2, o3, o4, o5, o6, o7, o8");
+    req.insert(http::field::connection, "X-Late-Hop");
+    req.set("X-Late-Hop", "1");
+    req.set("X-Kept", "1");
+    proxy::write_upstream_head(req, "/a", context(), config::route{}, bearer("t"), request);
+    auto const out = parse_head<true>(request);
+    CHECK(out.count("X-Late-Hop") == 0);
+    CHECK(out["X-Kept"] == "1");
+}
+
 TEST_CASE("write_client_response_head states framing and persistence for the client", "[headers]") {
     auto upstream = upstream_response();
     upstream.erase(http::field::content_length);
