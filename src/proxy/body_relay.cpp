@@ -98,10 +98,11 @@ struct piece_result {
 // Reads the next piece of a body into `buffer`. Bytes already buffered are parsed in place, with no
 // asynchronous operation; only when they run out is the stream read. A piece may be empty (a chunk
 // header alone); buffer_body's need_buffer (the piece filled `buffer`) is progress, not failure.
-template <class Stream, bool isRequest>
-net::awaitable<piece_result> read_piece(
-    Stream& stream, beast::flat_buffer& buffered,
-    http::parser<isRequest, http::buffer_body, pooled_allocator<char>>& parser, std::span<char> buffer) {
+// `Parser` is the client's request parser or relay_response_parser: both read a body the way
+// buffer_body does.
+template <class Stream, class Parser>
+net::awaitable<piece_result> read_piece(Stream& stream, beast::flat_buffer& buffered, Parser& parser,
+                                        std::span<char> buffer) {
     auto& body = parser.get().body();
     body.data = buffer.data();
     body.size = buffer.size();
@@ -193,7 +194,7 @@ bool send_request_now(net_tls::tls_stream& upstream, std::string& head, bool bod
 }
 
 net::awaitable<error_code> read_response_head(net_tls::tls_stream& upstream, beast::flat_buffer& buffer,
-                                              response_head_parser& parser) {
+                                              relay_response_parser& parser) {
     for (;;) {
         if (buffer.size() > 0) {
             if (auto const ec = parse_buffered_head(parser, buffer); ec != http::error::need_more)
@@ -210,10 +211,10 @@ net::awaitable<error_code> read_response_head(net_tls::tls_stream& upstream, bea
 }
 
 net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
-                                            beast::flat_buffer& upstream_buffer, response_head_parser& parser,
-                                            client_stream& client, std::string_view head, bool chunked,
-                                            std::span<char> buffer, std::chrono::milliseconds body_io,
-                                            std::uint64_t& bytes_out) {
+                                            beast::flat_buffer& upstream_buffer,
+                                            relay_response_parser& parser, client_stream& client,
+                                            std::string_view head, bool chunked, std::span<char> buffer,
+                                            std::chrono::milliseconds body_io, std::uint64_t& bytes_out) {
     wire_batch batch;
     batch.head(head);
     error_code ec;
@@ -257,7 +258,7 @@ net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
 }
 
 net::awaitable<bool> discard_body(net_tls::tls_stream& upstream, beast::flat_buffer& upstream_buffer,
-                                  response_head_parser& parser, std::span<char> buffer,
+                                  relay_response_parser& parser, std::span<char> buffer,
                                   std::chrono::milliseconds body_io, std::size_t max_bytes) {
     std::size_t total = 0;
     while (!parser.is_done()) {

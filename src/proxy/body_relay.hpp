@@ -56,21 +56,21 @@ bool send_request_now(net_tls::tls_stream& upstream, std::string& head, bool bod
 // the stream is read only for more. End of stream before a whole head is http::error::
 // end_of_stream (partial_message once part of it came), as Beast's own reads report it.
 net::awaitable<error_code> read_response_head(net_tls::tls_stream& upstream, beast::flat_buffer& buffer,
-                                              response_head_parser& parser);
+                                              relay_response_parser& parser);
 
 // Writes `head` (wire text for the client; `chunked` says whether the body goes in chunks) and
 // relays the body `parser` reads from `upstream`, flushing each piece as soon as it arrives. A
 // body that came in with the upstream's head goes out with `head` in one write.
 net::awaitable<relay_result> relay_response(net_tls::tls_stream& upstream,
-                                            beast::flat_buffer& upstream_buffer, response_head_parser& parser,
-                                            client_stream& client, std::string_view head, bool chunked,
-                                            std::span<char> buffer, std::chrono::milliseconds body_io,
-                                            std::uint64_t& bytes_out);
+                                            beast::flat_buffer& upstream_buffer,
+                                            relay_response_parser& parser, client_stream& client,
+                                            std::string_view head, bool chunked, std::span<char> buffer,
+                                            std::chrono::milliseconds body_io, std::uint64_t& bytes_out);
 
 // Reads and drops a (small) response body so its connection can be reused; false when the body
 // was larger than `max_bytes` or the read failed (then the connection must be dropped).
 net::awaitable<bool> discard_body(net_tls::tls_stream& upstream, beast::flat_buffer& upstream_buffer,
-                                  response_head_parser& parser, std::span<char> buffer,
+                                  relay_response_parser& parser, std::span<char> buffer,
                                   std::chrono::milliseconds body_io, std::size_t max_bytes);
 
 }  // namespace aic::proxy::detail

@@ -9,6 +9,7 @@
 #include "ops/metrics.hpp"
 #include "proxy/errors.hpp"
 #include "proxy/head_fields.hpp"
+#include "proxy/response_parser.hpp"
 #include "proxy/router.hpp"
 #include "proxy/server.hpp"
 
@@ -71,8 +72,8 @@ namespace aic::proxy::detail {
 
 // Parses a head from bytes already in `buffer`, with no asynchronous operation, consuming what it
 // used. http::error::need_more means the buffer does not hold the whole head yet.
-template <bool isRequest, class Body, class Allocator>
-error_code parse_buffered_head(http::parser<isRequest, Body, Allocator>& parser, beast::flat_buffer& buffer) {
+template <bool isRequest>
+error_code parse_buffered_head(http::basic_parser<isRequest>& parser, beast::flat_buffer& buffer) {
     error_code ec;
     while (!parser.is_header_done()) {
         std::size_t const used = parser.put(buffer.data(), ec);

@@ -125,7 +125,7 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
     // shows the size, bench/RESULTS.md). Splitting the loop into a second coroutine cost more than
     // it saved (session 10).
     failure_slot failure;
-    // The response parser is the session's; its fields go back to their free lists on the way out.
+    // The response parser is the session's, and serves one message: gone on the way out.
     scope_exit drop_response{[&rq] { rq.response.reset(); }};
 
     // Steady state: a valid token is at hand and no coroutine frame is spent on asking for it.
@@ -202,7 +202,7 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         up_buffer.consume(up_buffer.size());
         error_code ec;
         do {  // interim 1xx answers (the proxy itself answered any Expect) are not relayed
-            rp.emplace();
+            rp.emplace(rq.response_head);
             rp->body_limit(boost::none);
             if (creq.method() == http::verb::head) rp->skip(true);
             stream->expires_after(to.upstream_response);

@@ -22,10 +22,11 @@ struct relay_request {
     beast::flat_buffer& client_buffer;
     beast::flat_buffer& upstream_buffer;  // the session's, reused: empty between requests
     std::string& head;                    // the session's, reused: room for the heads' wire text
-    // The session's, empty between requests: a parser is 272 bytes, and in forward's frame
+    // The session's, empty between requests: a parser is over 200 bytes, and in forward's frame
     // (allocated for every request) it kept that frame over the 1,032 bytes that glibc's
     // per-thread cache serves.
-    std::optional<response_head_parser>& response;
+    std::optional<relay_response_parser>& response;
+    relayed_response& response_head;  // the session's: what `response` parses into, capacity kept
     checked_target const& target;
     route_binding const& binding;
     std::string_view request_id;

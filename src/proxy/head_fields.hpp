@@ -1,6 +1,6 @@
-// The header containers of the heads the proxy relays, allocated from per-thread free lists.
-// Beast's basic_fields allocates every field as a block of its own: a request and its response
-// cost about ten small allocations with std::allocator, blocks of the same few sizes each time.
+// The header container of the request heads the proxy relays, allocated from per-thread free
+// lists (the response's fields are stored flat: response_parser.hpp). Beast's basic_fields
+// allocates every field as a block of its own, blocks of the same few sizes each time.
 // Each event loop is one thread and a head lives within one request, so a per-thread list of
 // recently freed blocks serves them with no malloc and no lock.
 #pragma once
@@ -36,8 +36,6 @@ struct pooled_allocator {
 
 using head_fields = http::basic_fields<pooled_allocator<char>>;
 using request_head = http::request_header<head_fields>;
-using response_head = http::response_header<head_fields>;
 using request_head_parser = http::request_parser<http::buffer_body, pooled_allocator<char>>;
-using response_head_parser = http::response_parser<http::buffer_body, pooled_allocator<char>>;
 
 }  // namespace aic::proxy

@@ -232,7 +232,8 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket 
     beast::flat_buffer upstream_buffer;
     std::string head;        // wire text of the heads relayed; its capacity outlives each request
     std::string request_id;  // likewise
-    std::optional<response_head_parser> response;
+    std::optional<relay_response_parser> response;
+    relayed_response response_head;  // its text's capacity outlives each response, like `head`'s
     std::uint32_t served = 0;
 
     for (;;) {
@@ -312,7 +313,7 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket 
             } else {
                 auto const& binding = snap->table->routes[plan.route_index];
                 auto const body_buffer = relay.get(std::max<std::size_t>(lim.buffer_bytes, 4096));
-                relay_request rq{parser,      buffer,  upstream_buffer, head,      response,
+                relay_request rq{parser,      buffer,  upstream_buffer, head,      response, response_head,
                                  plan.target, binding, request_id,      client_ip, keep};
                 auto const relayed = co_await forward(*env, stream, rq, *handle, body_buffer);
                 o.status = relayed.status;

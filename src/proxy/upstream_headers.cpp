@@ -5,6 +5,7 @@
 #include "core/header_value.hpp"
 #include "proxy/ascii.hpp"
 #include "proxy/head_fields.hpp"
+#include "proxy/response_parser.hpp"
 
 #include <algorithm>
 #include <array>
@@ -176,9 +177,9 @@ void write_upstream_head(http::header<true, Fields> const& in, std::string_view 
     out.append("\r\n");
 }
 
-template <class Fields>
-void write_client_response_head(http::header<false, Fields> const& res, std::string_view request_id,
-                                client_framing const& framing, std::string& out) {
+template <class Head>
+void write_client_response_head(Head const& res, std::string_view request_id, client_framing const& framing,
+                                std::string& out) {
     out.append(framing.version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
     char code[4] = {};
     unsigned const status = res.result_int();
@@ -215,7 +216,7 @@ template void write_upstream_head(http::header<true, head_fields> const&, std::s
                                   std::string&);
 template void write_client_response_head(http::header<false, http::fields> const&, std::string_view,
                                          client_framing const&, std::string&);
-template void write_client_response_head(http::header<false, head_fields> const&, std::string_view,
-                                         client_framing const&, std::string&);
+template void write_client_response_head(relayed_response const&, std::string_view, client_framing const&,
+                                         std::string&);
 
 }  // namespace aic::proxy
