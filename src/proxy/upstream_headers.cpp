@@ -23,19 +23,21 @@ std::string_view trim(std::string_view s) noexcept {
     return s;
 }
 
-// True when any Connection header lists `name` as one of its comma-separated options. Scans
-// in place instead of collecting the options, so no allocation per request.
-// The Connection fields are found by walking the head's fields in order rather than with
-// equal_range: a head has a handful of fields, each with its name already classified, while
-// the lookup compares names as strings down Beast's tree (about 500 instructions per response).
-template <class Fields>
-bool named_by_connection(Fields const& fields, std::string_view name) {
+// Calls `visit` with each option the Connection fields list (comma-separated, trimmed, empty
+// ones skipped), in order, until it returns true; returns whether one did. Scans in place, so no
+// allocation per request. The Connection fields are found by walking the head's fields in order
+// rather than with equal_range: a head has a handful of fields, each with its name already
+// classified, while the lookup compares names as strings down Beast's tree (about 500
+// instructions per response).
+template <class Fields, class Visit>
+bool find_connection_option(Fields const& fields, Visit visit) {
     for (auto const& field : fields) {
         if (field.name() != http::field::connection) continue;
         std::string_view list = field.value();
         while (!list.empty()) {
             std::size_t const comma = list.find(',');
-            if (iequals(trim(list.substr(0, comma)), name)) return true;
+            if (auto const option = trim(list.substr(0, comma)); !option.empty() && visit(option))
+                return true;
             if (comma == std::string_view::npos) break;
             list.remove_prefix(comma + 1);
         }
@@ -49,26 +51,17 @@ template <class Fields>
 class connection_options {
 public:
     explicit connection_options(Fields const& fields) : fields_(fields) {
-        for (auto const& field : fields) {
-            if (field.name() != http::field::connection) continue;
-            std::string_view list = field.value();
-            while (!list.empty()) {
-                std::size_t const comma = list.find(',');
-                if (auto const option = trim(list.substr(0, comma)); !option.empty()) {
-                    if (count_ == max_kept) {
-                        overflow_ = true;
-                        return;
-                    }
-                    kept_[count_++] = option;
-                }
-                if (comma == std::string_view::npos) break;
-                list.remove_prefix(comma + 1);
-            }
-        }
+        overflow_ = find_connection_option(fields, [this](std::string_view option) {
+            if (count_ == max_kept) return true;
+            kept_[count_++] = option;
+            return false;
+        });
     }
 
     bool names(std::string_view name) const {
-        if (overflow_) return named_by_connection(fields_, name);
+        if (overflow_)
+            return find_connection_option(fields_,
+                                          [name](std::string_view option) { return iequals(option, name); });
         for (std::size_t i = 0; i < count_; ++i)
             if (iequals(kept_[i], name)) return true;
         return false;
