@@ -10,9 +10,8 @@ void relayed_response::start(unsigned status, std::string_view reason) {
     text_.clear();
     raw_.clear();
     fields_.clear();
-    reason_ = {};
     status_ = status;
-    reason_span_ = keep(reason);
+    reason_ = keep(reason);
 }
 
 relayed_response::span relayed_response::keep(std::string_view s) {
@@ -28,7 +27,6 @@ void relayed_response::add(http::field id, std::string_view name, std::string_vi
 }
 
 void relayed_response::finish_head() {
-    reason_ = view(reason_span_);
     fields_.reserve(raw_.size());
     for (auto const& f : raw_) fields_.emplace_back(f.id, view(f.name), view(f.value));
 }

@@ -38,7 +38,7 @@ public:
     http::status result() const noexcept { return http::int_to_status(status_); }
     // As Beast's header answers it: the standard phrase when the upstream sent none.
     std::string_view reason() const noexcept {
-        return reason_.empty() ? std::string_view{http::obsolete_reason(result())} : reason_;
+        return reason_.size == 0 ? std::string_view{http::obsolete_reason(result())} : view(reason_);
     }
     auto begin() const noexcept { return fields_.begin(); }
     auto end() const noexcept { return fields_.end(); }
@@ -48,8 +48,8 @@ public:
 private:
     friend class relay_response_parser;
 
-    // Where a piece of the head was copied to; views are made only once the head is whole, as
-    // the copies may move while `text_` grows.
+    // Where a piece of the head was copied to. The fields' views are made only once the head is
+    // whole, as the copies may move while `text_` grows; the reason's, on each call.
     struct span {
         std::uint32_t at = 0;
         std::uint32_t size = 0;
@@ -69,8 +69,7 @@ private:
     std::string text_;
     std::vector<raw_field> raw_;
     std::vector<relayed_field> fields_;
-    span reason_span_;
-    std::string_view reason_;
+    span reason_;
     unsigned status_ = 0;
     http::buffer_body::value_type body_;
 };
