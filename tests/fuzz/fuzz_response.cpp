@@ -3,6 +3,7 @@
 // gets from the relay's must parse back as one head. The first input byte picks where the bytes
 // are split in two, as a response arrives in more than one read.
 #include "field_order.hpp"
+#include "parser_feed.hpp"
 #include "proxy/response_parser.hpp"
 #include "proxy/upstream_headers.hpp"
 
@@ -16,31 +17,6 @@
 namespace {
 
 using namespace aic;
-
-// Everything that has arrived (first `split` bytes, then all), as the relay feeds a parser.
-template <class Parser, class Before, class After>
-beast::error_code drive(Parser& p, std::string_view wire, std::size_t split, Before before, After after) {
-    beast::error_code ec;
-    std::size_t at = 0;
-    std::size_t arrived = split;
-    while (!p.is_done()) {
-        before();
-        at += p.put(net::buffer(wire.data() + at, arrived - at), ec);
-        after();
-        if (ec == http::error::need_buffer) {
-            ec = {};
-            continue;
-        }
-        bool const wants_more = ec == http::error::need_more || (!ec && at == arrived);
-        if (ec && !wants_more) return ec;
-        ec = {};
-        if (wants_more) {
-            if (arrived == wire.size()) break;
-            arrived = wire.size();
-        }
-    }
-    return ec;
-}
 
 // A head as the relay uses it, taken when the head is done (a chunked body's trailer fields,
 // which Beast's parser adds to its message later, are not relayed).
@@ -74,8 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     http::response_parser<http::string_body> beast_parser;
     beast_parser.body_limit(boost::none);
     head_seen theirs;
-    auto const beast_ec = drive(
-        beast_parser, wire, split, [] {},
+    auto const beast_ec = test::feed_as_arriving(
+        beast_parser, wire, split, wire.size(), [] {},
         [&] { take(theirs, beast_parser.is_header_done(), beast_parser.get().base()); });
 
     proxy::relayed_response storage;
@@ -84,8 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     head_seen ours;
     char piece[3];
     std::string body;
-    auto const relay_ec = drive(
-        relay, wire, split,
+    auto const relay_ec = test::feed_as_arriving(
+        relay, wire, split, wire.size(),
         [&] {
             storage.body().data = piece;
             storage.body().size = sizeof piece;

@@ -3,6 +3,7 @@
 // where Beast moves a repeated field: next to the first of its name).
 #include "proxy/response_parser.hpp"
 #include "field_order.hpp"
+#include "parser_feed.hpp"
 #include "proxy/upstream_headers.hpp"
 
 #include <catch2/catch.hpp>
@@ -30,33 +31,6 @@ struct parsed {
     bool chunked = false;
 };
 
-// Feeds `wire` to `p` the way the relay does: everything that has arrived so far, `step` bytes
-// more whenever the parser needs more, and `before`/`after` around every put (the relay's body
-// buffer is set before and emptied after).
-template <class Parser, class Before, class After>
-void drive(Parser& p, std::string_view wire, std::size_t step, beast::error_code& ec, Before before,
-           After after) {
-    std::size_t at = 0;
-    std::size_t arrived = std::min(wire.size(), step);
-    while (!p.is_done()) {
-        before();
-        std::size_t const used = p.put(net::buffer(wire.data() + at, arrived - at), ec);
-        at += used;
-        after();
-        if (ec == http::error::need_buffer) {
-            ec = {};  // the body buffer is full: the next put gets a fresh one
-            continue;
-        }
-        bool const wants_more = ec == http::error::need_more || (!ec && at == arrived);
-        if (ec && !wants_more) return;
-        ec = {};
-        if (wants_more) {
-            if (arrived == wire.size()) return;
-            arrived = std::min(wire.size(), arrived + step);
-        }
-    }
-}
-
 // What the relay uses of a head, taken when the head is done: a chunked body's trailer fields,
 // which Beast's parser adds to its message later, are not part of what is relayed.
 template <class Parser>
@@ -79,8 +53,8 @@ parsed with_beast(std::string_view wire, std::size_t step) {
     parsed out;
     http::response_parser<http::string_body> p;
     p.body_limit(boost::none);
-    drive(
-        p, wire, step, out.ec, [] {}, [&] { take_head(p, out); });
+    out.ec = test::feed_as_arriving(
+        p, wire, step, step, [] {}, [&] { take_head(p, out); });
     out.message_done = p.is_done();
     if (out.header_done) out.body = p.get().body();
     return out;
@@ -100,7 +74,7 @@ parsed with_relay(proxy::relayed_response& storage, std::string_view wire, std::
         out.body.append(piece, sizeof piece - storage.body().size);
         take_head(p, out);
     };
-    drive(p, wire, step, out.ec, before, after);
+    out.ec = test::feed_as_arriving(p, wire, step, step, before, after);
     out.message_done = p.is_done();
     // The views stay good to the end of the message, trailer or not.
     if (out.header_done) {
