@@ -1,3 +1,4 @@
+// Field lists and heads put in one order for comparison, when they may differ only in order.
 // Beast's fields put a field next to the earlier ones of the same name (case-insensitively);
 // the relay's parser keeps the upstream's order. Both keep the order among fields of one name,
 // the only order HTTP gives meaning to (RFC 9110 section 5.3). These sort a list of fields, or
