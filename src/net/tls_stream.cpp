@@ -84,6 +84,11 @@ bool tls_stream::has_unread_input() const noexcept {
            (SSL_get_shutdown(ssl_) & SSL_RECEIVED_SHUTDOWN) != 0;
 }
 
+bool tls_stream::read_needs_input() const noexcept {
+    return attached_ && !closed_ && socket_.is_open() && SSL_is_init_finished(ssl_) == 1 &&
+           !has_unread_input();
+}
+
 net::mutable_buffer tls_stream::input_space() {
     if (!input_ || (input_end_ == input_capacity_ && input_capacity_ < bulk_input)) {
         input_capacity_ = input_ ? bulk_input : small_input;

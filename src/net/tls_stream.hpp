@@ -117,6 +117,11 @@ private:
         static step waiting(tcp::socket::wait_type w) { return step{false, {}, 0, w}; }
     };
     step run(kind k, void* data, std::size_t size);
+    // Whether a read can only wait for input: the handshake is done, and the stream holds nothing
+    // to read and has seen no close. A relayed request's read of its response starts so (the
+    // request just went out), and calling OpenSSL then would cost a failed SSL_read_ex and the
+    // error-queue checks around it for an answer known beforehand.
+    bool read_needs_input() const noexcept;
     std::size_t read_pending(char* data, std::size_t room);
     bool attach();
 
@@ -170,6 +175,8 @@ private:
             }
             if (!started && stream.deadline_.expired())
                 result = step::finished(beast::error::timeout);
+            else if (K == kind::read && !started && size > 0 && stream.read_needs_input())
+                result = step::waiting(tcp::socket::wait_read);  // OpenSSL would only say so
             else
                 result = stream.run(K, data, size);
             if (result.done && started) return finish(self);

@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -186,6 +187,36 @@ TEST_CASE("a pooled connection whose close_notify came with the last response is
     https_url const url{"127.0.0.1", p.acceptor.local_endpoint().port(), "/"};
     pool.release(url, std::move(p.client));
     CHECK(pool.try_take(url, reuse_check::always) == nullptr);
+}
+
+// A read that starts with nothing buffered goes straight to waiting for the socket, without asking
+// OpenSSL. A close_notify already received, or still in OpenSSL's buffer, is something to read:
+// such a read must end at once, not wait on a connection the peer keeps open.
+TEST_CASE("a read after the response and the close_notify that came with it ends with eof at once") {
+    tls_pair p;
+    std::string const response = pattern(300);
+    REQUIRE(p.send(response));
+    REQUIRE(p.send_close_notify());
+    CHECK(p.read_exactly(response.size()) == response);
+    // Nothing more comes and the TCP connection stays open: a read waiting for the socket would
+    // end only at this deadline. The stream is dropped once the read ends, and its deadline's
+    // timer with it, so that the loop ends then too.
+    p.client->expires_after(std::chrono::seconds(30));
+    error_code end;
+    std::size_t got = 1;
+    net::co_spawn(
+        p.ioc,
+        [&]() -> net::awaitable<void> {
+            char buf[100];
+            got = co_await p.client->async_read_some(net::buffer(buf),
+                                                     net::redirect_error(net::use_awaitable, end));
+            p.client.reset();
+        },
+        net::detached);
+    p.ioc.restart();
+    p.ioc.run();
+    CHECK(got == 0);
+    CHECK(end == net::error::eof);
 }
 
 TEST_CASE("a connection that read all it was sent has nothing unread") {
