@@ -116,6 +116,8 @@ private:
         static step finished(error_code ec, std::size_t bytes = 0) { return step{true, ec, bytes, {}}; }
         static step waiting(tcp::socket::wait_type w) { return step{false, {}, 0, w}; }
     };
+    // One step of an operation. A read that can only wait for input is answered so without
+    // calling OpenSSL.
     step run(kind k, void* data, std::size_t size);
     // Whether a read can only wait for input: the handshake is done, and the stream holds nothing
     // to read and has seen no close. A relayed request's read of its response starts so (the
@@ -175,8 +177,6 @@ private:
             }
             if (!started && stream.deadline_.expired())
                 result = step::finished(beast::error::timeout);
-            else if (K == kind::read && !started && size > 0 && stream.read_needs_input())
-                result = step::waiting(tcp::socket::wait_read);  // OpenSSL would only say so
             else
                 result = stream.run(K, data, size);
             if (result.done && started) return finish(self);
