@@ -136,6 +136,15 @@ struct tls_pair {
     bool send_close_notify() { return SSL_shutdown(server) == 0; }
 };
 
+// The peer's response and its close_notify leave together, and the TCP connection stays open:
+// the socket holds nothing more once the client has read the response.
+void read_response_sent_with_close_notify(tls_pair& p) {
+    std::string const response = pattern(300);
+    REQUIRE(p.send(response));
+    REQUIRE(p.send_close_notify());
+    CHECK(p.read_exactly(response.size()) == response);
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -174,12 +183,7 @@ TEST_CASE("a connection cut without close_notify is a truncation, after the byte
 
 TEST_CASE("a pooled connection whose close_notify came with the last response is not handed out") {
     tls_pair p;
-    std::string const response = pattern(300);
-    // The response and the close_notify leave together, and the TCP connection stays open: the
-    // socket holds nothing more once the client has received them.
-    REQUIRE(p.send(response));
-    REQUIRE(p.send_close_notify());
-    CHECK(p.read_exactly(response.size()) == response);
+    read_response_sent_with_close_notify(p);
     CHECK(p.client->has_unread_input());
 
     pool_settings settings;
@@ -194,10 +198,7 @@ TEST_CASE("a pooled connection whose close_notify came with the last response is
 // such a read must end at once, not wait on a connection the peer keeps open.
 TEST_CASE("a read after the response and the close_notify that came with it ends with eof at once") {
     tls_pair p;
-    std::string const response = pattern(300);
-    REQUIRE(p.send(response));
-    REQUIRE(p.send_close_notify());
-    CHECK(p.read_exactly(response.size()) == response);
+    read_response_sent_with_close_notify(p);
     // Nothing more comes and the TCP connection stays open: a read waiting for the socket would
     // end only at this deadline. The stream is dropped once the read ends, and its deadline's
     // timer with it, so that the loop ends then too.
