@@ -156,6 +156,29 @@ def write_cpu_split(w, runs, phases, summary, cores):
         w("")
 
 
+def write_round_ratios(w, runs, phases):
+    """The ratios round by round. Each round ran nginx and aic-proxy back to back, so a round's ratio
+    compares the two under nearly the same load on the host; the medians of the whole run (above)
+    can pair one proxy's good rounds with the other's bad ones. How many rounds meet each goal says
+    how much one run's verdict can be trusted on a noisy host."""
+    w("## aic-proxy / nginx round by round\n")
+    w("| phase | req/s ratio per round | median | lowest – highest | rounds ≥ 1.20× | p99 ratio per round | rounds with p99 ≤ 1.00× |")
+    w("|---|---|---:|---:|---:|---|---:|")
+    for phase, title in phases:
+        aic = dict(runs[phase].get("aic", []))
+        nginx = dict(runs[phase].get("nginx", []))
+        paired = [(aic[n], nginx[n]) for n in sorted(aic.keys() & nginx.keys())
+                  if aic[n]["rps"] and nginx[n]["rps"] and aic[n]["p99"] and nginx[n]["p99"]]
+        if not paired:
+            continue
+        rps = [a["rps"] / n["rps"] for a, n in paired]
+        p99 = [a["p99"] / n["p99"] for a, n in paired]
+        w(f"| {title} | {', '.join(f'{r:.2f}' for r in rps)} | {statistics.median(rps):.2f}× | "
+          f"{min(rps):.2f} – {max(rps):.2f} | {sum(r >= 1.2 for r in rps)} of {len(rps)} | "
+          f"{', '.join(f'{r:.2f}' for r in p99)} | {sum(r <= 1.0 for r in p99)} of {len(p99)} |")
+    w("")
+
+
 def main():
     work = Path(sys.argv[1])
     facts = load_facts(work)
@@ -207,6 +230,7 @@ def main():
           f"{ratio(g(n, 'rps'), g(d, 'rps'), '{:.0%}')} | {clean(runs[phase])} |")
     w("")
 
+    write_round_ratios(w, runs, phases)
     write_cpu_split(w, runs, phases, summary, int(facts.get("cores", "0") or 0))
 
     w("## Per round\n")
