@@ -29,6 +29,7 @@ fi
 tail -n 1 "$work/sec"
 
 # Directives the design requires, checked literally so a silent removal fails here.
+# shellcheck disable=SC2016  # '$' and '\$MAINPID' are grep patterns, not expansions
 for d in 'Type=notify' 'NotifyAccess=main' 'DynamicUser=yes' 'ProtectSystem=strict' 'NoNewPrivileges=yes' \
          'CapabilityBoundingSet=$' 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' \
          'SystemCallFilter=@system-service' 'LoadCredential=sa.jwk:/etc/aic-proxy/sa.jwk' \
