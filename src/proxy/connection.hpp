@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,12 +89,27 @@ error_code parse_buffered_head(http::basic_parser<isRequest>& parser, beast::fla
 net::awaitable<bool> write_response(client_stream& client, http::response<http::string_body> res,
                                     std::chrono::milliseconds timeout);
 
+// What a refusal needs to know of the request it answers.
+struct refused_request {
+    std::string_view request_id;
+    unsigned version = 11;
+    bool head = false;        // a HEAD request: the answer is the head alone (RFC 9110 §9.3.2)
+    bool keep_alive = false;  // the client offered to keep the connection
+    bool body_done = false;   // its body was read to the end
+};
+
+struct refusal_written {
+    bool reusable = false;         // the connection may carry another request
+    std::uint64_t body_bytes = 0;  // the JSON body's length, 0 for HEAD (for the access log)
+};
+
 // The answer to a refused or failed request: the JSON error for `r` (plus `allow` as an Allow
 // header when given). The connection stays open only when the client offered keep-alive, its body
 // was read to the end (unread bytes would be taken for the next request) and `r` does not call
-// for a close. Returns whether the connection may carry another request.
-net::awaitable<bool> write_refusal(client_stream& client, refusal const& r, std::string_view request_id,
-                                   unsigned version, bool keep_alive, bool body_done,
-                                   std::chrono::milliseconds timeout, std::string_view allow = {});
+// for a close. A HEAD request gets the same head, Content-Length included, and no body: bytes
+// after it would be read as the start of the next response on a kept-alive connection.
+net::awaitable<refusal_written> write_refusal(client_stream& client, refusal const& r,
+                                              refused_request const& req, std::chrono::milliseconds timeout,
+                                              std::string_view allow = {});
 
 }  // namespace aic::proxy::detail

@@ -47,8 +47,12 @@ using failure_slot = std::unique_ptr<refusal>;
 net::awaitable<relay_outcome> answer(client_stream& client, relay_request const& rq, refusal r,
                                      std::chrono::milliseconds timeout, relay_outcome out) {
     out.status = static_cast<unsigned>(r.status);
-    out.reusable = co_await write_refusal(client, r, rq.request_id, rq.parser.get().version(), rq.keep_alive,
-                                          rq.parser.is_done(), timeout);
+    auto const& req = rq.parser.get();
+    refused_request const refused{rq.request_id, req.version(), req.method() == http::verb::head,
+                                  rq.keep_alive, rq.parser.is_done()};
+    auto const written = co_await write_refusal(client, r, refused, timeout);
+    out.reusable = written.reusable;
+    out.bytes_out = written.body_bytes;
     co_return out;
 }
 

@@ -70,13 +70,13 @@ private:
 // `so_far` is the caller's, which awaits this: a reference, so its copy takes no room in the
 // caller's frame.
 net::awaitable<request_outcome> refuse(server_env& env, client_stream& stream, refusal r,
-                                       std::string_view request_id, unsigned version, bool keep,
-                                       bool body_done, request_outcome const& so_far,
+                                       refused_request const& req, request_outcome const& so_far,
                                        std::string_view allow = {}) {
     request_outcome out = so_far;
     out.status = static_cast<unsigned>(r.status);
-    out.reusable = co_await write_refusal(stream, r, request_id, version, keep, body_done,
-                                          env.settings.timeouts.body_io, allow);
+    auto const written = co_await write_refusal(stream, r, req, env.settings.timeouts.body_io, allow);
+    out.reusable = written.reusable;
+    out.bytes_out = written.body_bytes;
     co_return out;
 }
 
@@ -208,13 +208,17 @@ net::awaitable<bool> write_response(client_stream& client, http::response<http::
     co_return !ec;
 }
 
-net::awaitable<bool> write_refusal(client_stream& client, refusal const& r, std::string_view request_id,
-                                   unsigned version, bool keep_alive, bool body_done,
-                                   std::chrono::milliseconds timeout, std::string_view allow) {
-    bool const keep = keep_alive && body_done && !closes_connection(r);
-    auto res = error_response(r, request_id, version, keep);
+net::awaitable<refusal_written> write_refusal(client_stream& client, refusal const& r,
+                                              refused_request const& req, std::chrono::milliseconds timeout,
+                                              std::string_view allow) {
+    bool const keep = req.keep_alive && req.body_done && !closes_connection(r);
+    auto res = error_response(r, req.request_id, req.version, keep);
     if (!allow.empty()) res.set(http::field::allow, allow);
-    co_return co_await write_response(client, std::move(res), timeout) && keep;
+    if (req.head) res.body().clear();  // after prepare_payload: Content-Length stays the GET's
+    refusal_written out;
+    out.body_bytes = res.body().size();
+    out.reusable = co_await write_response(client, std::move(res), timeout) && keep;
+    co_return out;
 }
 
 net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket socket, std::string client_ip,
@@ -306,8 +310,9 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket 
             o.route_index = plan.route_index;
             o.route = plan.route;
             if (plan.failure) {
-                o = co_await refuse(*env, stream, std::move(*plan.failure), request_id, req.version(), keep,
-                                    parser.is_done(), o, plan.allow);
+                refused_request const refused{request_id, req.version(), req.method() == http::verb::head,
+                                              keep, parser.is_done()};
+                o = co_await refuse(*env, stream, std::move(*plan.failure), refused, o, plan.allow);
             } else if (plan.local) {
                 o = co_await serve_locally(*env, stream, parser, plan.target.path, request_id, keep);
             } else {

@@ -194,4 +194,16 @@ std::string raw_exchange(std::uint16_t port, std::string const& bytes, std::chro
     return received;
 }
 
+head_exchange head_then_healthz(std::uint16_t port, std::string const& target,
+                                std::string const& extra_headers) {
+    std::string const bytes =
+        raw_exchange(port, "HEAD " + target + " HTTP/1.1\r\nHost: localhost\r\n" + extra_headers +
+                               "\r\n"
+                               "GET /_proxy/healthz HTTP/1.1\r\nHost: localhost\r\n"
+                               "Connection: close\r\n\r\n");
+    auto const end = bytes.find("\r\n\r\n");
+    if (end == std::string::npos) return {bytes, {}};
+    return {bytes.substr(0, end + 4), bytes.substr(end + 4)};
+}
+
 }  // namespace aic::test

@@ -60,4 +60,15 @@ private:
 std::string raw_exchange(std::uint16_t port, std::string const& bytes,
                          std::chrono::milliseconds timeout = std::chrono::seconds{10});
 
+// A HEAD request's answer must end at its head (RFC 9110 §9.3.2): sends `HEAD target` (with
+// `extra_headers`, each line ending in CRLF) and then `GET /_proxy/healthz` on the same
+// connection, and returns what came back split after the first response's head. `after` starts
+// with the second response when the first had no body.
+struct head_exchange {
+    std::string head;   // the first response's head, up to and including its blank line
+    std::string after;  // everything the server sent after it
+};
+head_exchange head_then_healthz(std::uint16_t port, std::string const& target,
+                                std::string const& extra_headers = {});
+
 }  // namespace aic::test

@@ -143,6 +143,11 @@ TEST_CASE("an unreachable upstream is a 502 JSON error") {
     check_error_json(client->request("GET", "/openidm/managed/alpha_user"), 502, std::to_string(port));
     // The proxy stays healthy: other routes still work on the same client connection.
     echo_of(client->request("GET", "/am/json/serverinfo"));
+
+    // A HEAD request gets the 502's head alone; the next response on the connection follows it.
+    auto const head = head_then_healthz(proxy.port(), "/openidm/managed/alpha_user");
+    CHECK(head.head.starts_with("HTTP/1.1 502 "));
+    CHECK(head.after.starts_with("HTTP/1.1 200 "));
 }
 
 TEST_CASE("an upstream with an untrusted certificate is a 502 and sees no request") {

@@ -52,6 +52,37 @@ TEST_CASE("a route's methods allow-list refuses other methods with 405 and an Al
     CHECK(metrics.find("route=\"none\"") == std::string::npos);
 }
 
+TEST_CASE("a refused HEAD request gets the refusal's head alone, and the connection stays in step") {
+    sim_process sim;
+    auto config = demo_config(sim);
+    config["routes"] = json::array{
+        json::object{{"prefix", "/openidm"},
+                     {"credential", "sa"},
+                     {"scopes", json::array{"fr:idm:*"}},
+                     {"methods", json::array{"POST"}}},
+    };
+    proxy_process proxy{sim.dir(), config};
+    auto const before = sim.stats().resource_requests;
+
+    struct refused_head {
+        std::string target;
+        std::string headers;
+        std::string status_line;
+    };
+    for (auto const& c : {refused_head{"/nope", "", "HTTP/1.1 404 "},
+                          refused_head{"/openidm/x", "Origin: https://evil.example\r\n", "HTTP/1.1 403 "},
+                          refused_head{"/openidm/x", "", "HTTP/1.1 405 "}}) {
+        INFO(c.status_line << c.target);
+        auto const out = head_then_healthz(proxy.port(), c.target, c.headers);
+        CHECK(out.head.starts_with(c.status_line));
+        // The length the GET's JSON body would have, as RFC 9110 §9.3.2 allows; no body follows.
+        CHECK(out.head.find("\r\nContent-Length: 0\r\n") == std::string::npos);
+        CHECK(out.head.find("\r\nContent-Length: ") != std::string::npos);
+        CHECK(out.after.starts_with("HTTP/1.1 200 "));
+    }
+    CHECK(sim.stats().resource_requests == before);
+}
+
 TEST_CASE("read_only allows only GET, HEAD and OPTIONS") {
     sim_process sim;
     auto config = demo_config(sim);
