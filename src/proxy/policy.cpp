@@ -45,7 +45,9 @@ struct head_facts {
     std::size_t transfer_encodings = 0;
     std::string_view transfer_encoding;
     bool foreign_origin = false;
-    bool forwarded = false;  // Forwarded or X-Forwarded-For
+    bool allowed_origin = false;
+    bool cross_site_fetch = false;  // Sec-Fetch-Site: cross-site or same-site
+    bool forwarded = false;         // Forwarded or X-Forwarded-For
     std::size_t required_headers = 0;
     std::string_view required_value;
     std::size_t proxy_keys = 0;
@@ -76,6 +78,11 @@ head_facts gather(http::header<true, Fields> const& req, config::security const&
             case http::field::origin:
                 if (std::find(origins.begin(), origins.end(), value) == origins.end())
                     h.foreign_origin = true;
+                else
+                    h.allowed_origin = true;
+                break;
+            case http::field::sec_fetch_site:
+                if (iequals(value, "cross-site") || iequals(value, "same-site")) h.cross_site_fetch = true;
                 break;
             case http::field::forwarded: h.forwarded = true; break;
             default: break;
@@ -114,6 +121,39 @@ bool read_only_method(http::verb m) noexcept {
     return m == http::verb::get || m == http::verb::head || m == http::verb::options;
 }
 
+bool allows(config::route const& route, std::string_view method) {
+    return std::find(route.methods.begin(), route.methods.end(), method) != route.methods.end();
+}
+
+int hex_digit(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    return ascii::lower(c) - 'a' + 10;
+}
+
+bool contains_oauth2(std::string_view path) noexcept {
+    constexpr std::string_view word = "oauth2";
+    for (std::size_t i = 0; i + word.size() <= path.size(); ++i)
+        if (ascii::lower(path[i]) == 'o' && iequals(path.substr(i, word.size()), word)) return true;
+    return false;
+}
+
+// One path segment as the tenant reads it: percent-decoded, cut at ';' (matrix parameters), lower
+// case. Escapes are well formed here (check_target refused the others).
+std::string decoded_segment(std::string_view seg) {
+    std::string out;
+    out.reserve(seg.size());
+    for (std::size_t i = 0; i < seg.size(); ++i) {
+        char c = seg[i];
+        if (c == '%' && i + 2 < seg.size()) {
+            c = static_cast<char>(hex_digit(seg[i + 1]) * 16 + hex_digit(seg[i + 2]));
+            i += 2;
+        }
+        if (c == ';') break;
+        out.push_back(ascii::lower(c));
+    }
+    return out;
+}
+
 }  // namespace
 
 template <class Fields>
@@ -127,6 +167,15 @@ std::optional<refusal> check_head(http::header<true, Fields> const& req, config:
         return forbidden("Host " + quoted(h.host) + " is not allowed");
 
     if (h.foreign_origin) return forbidden("cross-site request refused");
+    // A browser sends no Origin with a GET navigation, a GET form or an <img>, but it does send
+    // Sec-Fetch-Site: such a request from another site's page is refused too, unless it came with
+    // an Origin that is allowed.
+    if (h.cross_site_fetch && !h.allowed_origin)
+        return forbidden("cross-site request refused (Sec-Fetch-Site)");
+
+    // RFC 9110 §9.3.8: credentials must not go out in a TRACE, and a tenant that echoes one would
+    // hand the injected token back to the caller.
+    if (req.method() == http::verb::trace) return method_not_allowed("TRACE is not relayed");
 
     if (sec.refuse_forwarded && h.forwarded) return forbidden("forwarded requests are refused");
 
@@ -152,6 +201,7 @@ std::string allow_header(config::route const& route) {
         if (!out.empty()) out.append(", ");
         out.append(m);
     }
+    if (allows(route, "GET") && !allows(route, "HEAD")) out.append(", HEAD");
     return out;
 }
 
@@ -159,10 +209,33 @@ std::optional<refusal> check_method(config::route const& route, http::verb /*met
                                     std::string_view method_text) {
     if (route.methods.empty()) return std::nullopt;
     // Compared as sent: methods are case-sensitive and the allow-list is upper case.
-    if (std::find(route.methods.begin(), route.methods.end(), method_text) != route.methods.end())
-        return std::nullopt;
+    if (allows(route, method_text)) return std::nullopt;
+    if (method_text == "HEAD" && allows(route, "GET")) return std::nullopt;
     return method_not_allowed("method " + quoted(method_text) + " not allowed on " + route.prefix +
                               "; allowed: " + allow_header(route));
+}
+
+std::optional<refusal> check_token_endpoint(std::string_view path) {
+    // Cheap first: a path with no "oauth2" in any case and no escape (almost every request) skips
+    // the decoding below.
+    if (path.find('%') == std::string_view::npos && !contains_oauth2(path)) return std::nullopt;
+    bool under_oauth2 = false;
+    std::string last;
+    std::size_t start = 1;
+    while (start <= path.size()) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        std::string seg = decoded_segment(path.substr(start, end - start));
+        if (seg == "oauth2") under_oauth2 = true;
+        if (!seg.empty()) last = std::move(seg);
+        start = end + 1;
+    }
+    if (!under_oauth2) return std::nullopt;
+    for (std::string_view const endpoint : {"access_token", "tokeninfo", "introspect", "revoke"})
+        if (last == endpoint)
+            return forbidden("the tenant's OAuth 2.0 " + std::string{endpoint} +
+                             " endpoint is not relayed: it would hand out or spend the route's token");
+    return std::nullopt;
 }
 
 template std::optional<refusal> check_head(http::header<true, http::fields> const&, config::security const&);

@@ -132,6 +132,12 @@ request_plan plan_request(snapshot const& snap, request_head_parser::value_type 
     if ((plan.failure = check_head(req, snap.security))) return plan;
     if ((plan.failure = check_target(req.target(), snap.security, plan.target, req.method()))) return plan;
     if (is_local_path(plan.target.path)) {
+        // The local endpoints only report: a POST or DELETE there is a mistake worth saying so.
+        if (req.method() != http::verb::get && req.method() != http::verb::head) {
+            plan.failure = method_not_allowed("the /_proxy/ endpoints answer GET and HEAD only");
+            plan.allow = "GET, HEAD";
+            return plan;
+        }
         plan.local = true;
         return plan;
     }
@@ -143,8 +149,11 @@ request_plan plan_request(snapshot const& snap, request_head_parser::value_type 
     plan.route_index = *index;
     auto const& route = snap.table->routes[*index].route;
     plan.route = route.prefix;
-    if ((plan.failure = check_method(route, req.method(), req.method_string())))
+    if ((plan.failure = check_method(route, req.method(), req.method_string()))) {
         plan.allow = allow_header(route);
+        return plan;
+    }
+    plan.failure = check_token_endpoint(plan.target.path);
     return plan;
 }
 
@@ -173,13 +182,36 @@ bool has_obs_fold(std::string_view head) noexcept {
     return false;
 }
 
+// RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request line; clients
+// that end a POST body with an extra CRLF send one. Up to this many are dropped; the parser
+// refuses more.
+constexpr int max_leading_empty_lines = 2;
+
+// Drops the empty lines at the front of `buffer` that `budget` still allows. False while the
+// buffer holds nothing else yet (empty, or a lone CR that may begin another CRLF): read on.
+bool skip_empty_lines(beast::flat_buffer& buffer, int& budget) {
+    for (;;) {
+        std::string_view const data{static_cast<char const*>(buffer.data().data()), buffer.size()};
+        if (budget == 0) return !data.empty();
+        if (data.starts_with("\r\n")) {
+            buffer.consume(2);
+            --budget;
+            continue;
+        }
+        return !data.empty() && data != "\r";
+    }
+}
+
 // Reads until the buffer holds a whole request head, or more than `limit` bytes without one (the
 // parser then reports header_limit). Beast 1.81 applies header_limit to each put() call rather than
 // to the message, so a head parsed as it trickles in could grow without bound.
+// `empty_lines` is how many more leading empty lines may be dropped.
 net::awaitable<error_code> read_whole_head(client_stream& stream, beast::flat_buffer& buffer,
-                                           std::size_t limit, bool& folded) {
+                                           std::size_t limit, int& empty_lines, bool& folded) {
     std::size_t scanned = 0;
+    bool started = false;
     for (;;) {
+        if (!started) started = skip_empty_lines(buffer, empty_lines);
         std::string_view const data{static_cast<char const*>(buffer.data().data()), buffer.size()};
         auto const end = data.find("\r\n\r\n", scanned < 3 ? 0 : scanned - 3);
         if (end != std::string_view::npos) {
@@ -243,6 +275,9 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket 
     for (;;) {
         handle->idle = true;
         if (env->draining) break;
+        // An empty line left after the last request's body still counts as waiting for the next.
+        int empty_lines = max_leading_empty_lines;
+        skip_empty_lines(buffer, empty_lines);
         // Waiting for a next request is bounded by `idle`; once its first byte is here, the whole
         // head must arrive within header_read (a new connection gets header_read from the start).
         if (buffer.size() == 0) {
@@ -263,7 +298,8 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket 
         }
         stream.expires_after(to.header_read);
         bool folded = false;
-        if (auto hec = co_await read_whole_head(stream, buffer, lim.max_header_bytes, folded)) break;
+        if (auto hec = co_await read_whole_head(stream, buffer, lim.max_header_bytes, empty_lines, folded))
+            break;
         if (folded) {
             auto const id = make_request_id({});
             request_outcome o;

@@ -83,6 +83,46 @@ TEST_CASE("a refused HEAD request gets the refusal's head alone, and the connect
     CHECK(sim.stats().resource_requests == before);
 }
 
+TEST_CASE("the tenant's token endpoints, TRACE and cross-site navigations are refused and never relayed") {
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    auto client = proxy.client();
+    REQUIRE(client->request("GET", "/openidm/warm").status == 200);  // the tokens are fetched by now
+    auto const before = sim.stats();
+
+    // tokeninfo would answer with the route's own token; the token endpoint would mint new ones.
+    check_refusal(client->request("GET", "/am/oauth2/tokeninfo"), 403, "forbidden");
+    check_refusal(client->request("GET", "/am/oauth2/realms/root/realms/alpha/tokeninfo"), 403, "forbidden");
+    check_refusal(client->request("POST", "/am/oauth2/realms/root/realms/alpha/access_token", {},
+                                  "grant_type=client_credentials"),
+                  403, "forbidden");
+    check_refusal(client->request("POST", "/am/oauth2/access_token", {}, "grant_type=client_credentials"),
+                  403, "forbidden");
+    check_refusal(client->request("TRACE", "/openidm/managed/alpha_user"), 405, "method_not_allowed");
+    check_refusal(client->request("GET", "/openidm/managed/alpha_user", {{"Sec-Fetch-Site", "cross-site"}}),
+                  403, "forbidden");
+    auto const after = sim.stats();
+    CHECK(after.resource_requests == before.resource_requests);
+    CHECK(after.token_requests == before.token_requests);
+
+    // The rest of /am/oauth2 is relayed as before.
+    CHECK(client->request("GET", "/am/oauth2/.well-known/openid-configuration").status == 200);
+}
+
+TEST_CASE("the /_proxy/ endpoints answer GET and HEAD only") {
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    auto client = proxy.client();
+    for (std::string method : {"POST", "DELETE", "PUT"}) {
+        INFO(method);
+        auto const res = client->request(method, "/_proxy/healthz", {}, "{}");
+        check_refusal(res, 405, "method_not_allowed");
+        CHECK(res.header("allow") == "GET, HEAD");
+    }
+    CHECK(client->request("GET", "/_proxy/healthz").status == 200);
+    CHECK(client->request("HEAD", "/_proxy/healthz").status == 200);
+}
+
 TEST_CASE("read_only allows only GET, HEAD and OPTIONS") {
     sim_process sim;
     auto config = demo_config(sim);

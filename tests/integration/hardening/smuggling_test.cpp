@@ -115,6 +115,26 @@ TEST_CASE("well-framed requests on one connection are all answered in order") {
     CHECK(sim.stats().resource_requests == before + 3);
 }
 
+TEST_CASE("an empty line or two before a request line is ignored (RFC 9112 §2.2); a third is refused") {
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    auto const before = sim.stats().resource_requests;
+    auto c = raw_connection::tcp(proxy.port());
+    // Old clients end a POST body with an extra CRLF.
+    c.send(
+        "\r\nPOST /openidm/a HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\nhi\r\n"
+        "\r\n\r\nGET /openidm/b HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        "\r\n\r\n\r\nGET /openidm/c HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    auto const r = c.read_until_close();
+    CHECK(r.closed);
+    auto const responses = parse_responses(r.bytes);
+    REQUIRE(responses.size() == 3);
+    CHECK(responses[0].status == 200);
+    CHECK(responses[1].status == 200);
+    check_refusal(responses[2], 400, "bad_request");
+    CHECK(sim.stats().resource_requests == before + 2);
+}
+
 TEST_CASE("an oversized request head is refused with 431 and the connection closed") {
     sim_process sim;
     auto config = demo_config(sim);

@@ -223,3 +223,69 @@ TEST_CASE("check_method enforces a route's allow-list", "[policy]") {
     CHECK(proxy::check_method(route, http::verb::get, "get"));
     CHECK(proxy::allow_header(route) == "GET, HEAD");
 }
+
+TEST_CASE("check_method: a list that allows GET allows HEAD, and says so in Allow", "[policy]") {
+    config::route route;
+    route.prefix = "/openidm";
+    route.methods = {"GET", "POST"};
+    CHECK_FALSE(proxy::check_method(route, http::verb::head, "HEAD"));
+    CHECK(proxy::allow_header(route) == "GET, POST, HEAD");
+    route.methods = {"POST"};
+    CHECK(proxy::check_method(route, http::verb::head, "HEAD"));
+    CHECK(proxy::allow_header(route) == "POST");
+}
+
+TEST_CASE("check_head: Sec-Fetch-Site from another site's page is refused without an allowed Origin",
+          "[policy]") {
+    config::security sec;
+    for (auto const* site : {"cross-site", "same-site", "Cross-Site"}) {
+        CAPTURE(site);
+        auto req = head();
+        req.set(http::field::sec_fetch_site, site);
+        auto const r = check_head(req, sec);
+        REQUIRE(r);
+        CHECK(r->status == http::status::forbidden);
+    }
+    // Typed in the address bar, or the page of the proxy's own origin; tools send none at all.
+    for (auto const* site : {"none", "same-origin"}) {
+        CAPTURE(site);
+        auto req = head();
+        req.set(http::field::sec_fetch_site, site);
+        CHECK_FALSE(check_head(req, sec));
+    }
+    // A page whose Origin the operator allowed may call from its own site.
+    sec.allowed_origins = {"http://localhost:3000"};
+    auto req = head();
+    req.set(http::field::sec_fetch_site, "same-site");
+    req.set(http::field::origin, "http://localhost:3000");
+    CHECK_FALSE(check_head(req, sec));
+}
+
+TEST_CASE("check_head: TRACE is refused with 405", "[policy]") {
+    config::security const sec;
+    auto const r = check_head(head(http::verb::trace), sec);
+    REQUIRE(r);
+    CHECK(r->status == http::status::method_not_allowed);
+}
+
+TEST_CASE("check_token_endpoint refuses the tenant's token endpoints however the path spells them",
+          "[policy]") {
+    for (auto const* path : {"/am/oauth2/access_token", "/am/oauth2/realms/root/access_token",
+                             "/am/oauth2/realms/root/realms/alpha/access_token", "/am/oauth2/tokeninfo",
+                             "/am/oauth2/realms/root/realms/alpha/tokeninfo", "/am/oauth2/tokeninfo/",
+                             "/am/oauth2/tokeninfo;x=1", "/am/OAuth2/TokenInfo", "/am/oauth2/%74okeninfo",
+                             "/am/%6fauth2/tokeninfo", "/am/oauth2/introspect", "/am/oauth2/token/revoke",
+                             "/am/oauth2/alpha/access_token"}) {
+        CAPTURE(path);
+        auto const r = proxy::check_token_endpoint(path);
+        REQUIRE(r);
+        CHECK(r->status == http::status::forbidden);
+    }
+    for (auto const* path :
+         {"/am/json/realms/root/realms/alpha/users", "/am/oauth2/.well-known/openid-configuration",
+          "/am/oauth2/connect/jwk_uri", "/am/oauth2/userinfo", "/openidm/managed/alpha_user/tokeninfo",
+          "/openidm/managed/alpha_user", "/am/json/access_token", "/am/oauth2", "/%61m/json"}) {
+        CAPTURE(path);
+        CHECK_FALSE(proxy::check_token_endpoint(path));
+    }
+}
