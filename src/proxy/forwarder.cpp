@@ -205,7 +205,7 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         auto& up_buffer = rq.upstream_buffer;
         up_buffer.consume(up_buffer.size());
         error_code ec;
-        do {  // interim 1xx answers (the proxy itself answered any Expect) are not relayed
+        do {  // interim 1xx answers (the proxy itself answered any Expect) are not relayed; 101 ends it
             rp.emplace(rq.response_head);
             rp->body_limit(boost::none);
             if (creq.method() == http::verb::head) rp->skip(true);
@@ -232,6 +232,14 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
             goto refused;
         }
         out.upstream_time = clock::now() - sent_at;
+        if (rp->get().result() == http::status::switching_protocols) {
+            // Every request goes out without Upgrade, so this answers nothing that was asked. Relayed,
+            // it would tell the client another protocol follows on a connection that stays HTTP.
+            env.metrics.upstream_error("other");
+            failure = std::make_unique<refusal>(bad_gateway(
+                binding.authority + " answered 101 Switching Protocols, and no upgrade was asked for"));
+            goto refused;
+        }
 
         auto& res = rp->get();
         // Framing from the parser's flags, which it set while parsing: the message's own accessors

@@ -99,6 +99,15 @@ net::awaitable<bool> write_bytes(tls_stream& s, unsigned version, bool keep_aliv
     co_return !ec && keep_alive;
 }
 
+// A misbehaving tenant: "101 Switching Protocols" to a request that asked for no upgrade, then the
+// connection closes (whatever protocol it switched to, the sim speaks none).
+net::awaitable<bool> write_unasked_upgrade(tls_stream& s) {
+    static constexpr std::string_view head =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+    co_await net::async_write(s, net::buffer(head), use_nothrow);
+    co_return false;
+}
+
 net::awaitable<bool> write_drip(tls_stream& s, unsigned version, bool keep_alive, std::uint64_t chunks) {
     http::response<http::buffer_body> res{http::status::ok, version};
     res.set(http::field::content_type, "text/plain");
@@ -164,6 +173,7 @@ net::awaitable<bool> serve_resource(tls_stream& s, beast::flat_buffer& buf, requ
         co_return co_await write_bytes(s, version, keep, query_number(query, "n", 0), chunked,
                                        req.method() == http::verb::head);
     }
+    if (ends_with("/_sim/upgrade")) co_return co_await write_unasked_upgrade(s);
     if (ends_with("/_sim/drip"))
         co_return co_await write_drip(s, version, keep, query_number(query, "chunks", 3));
     if (ends_with("/_sim/slow")) co_await wait_ms(static_cast<std::int64_t>(query_number(query, "ms", 0)));

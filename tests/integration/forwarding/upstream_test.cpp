@@ -150,6 +150,15 @@ TEST_CASE("an unreachable upstream is a 502 JSON error") {
     CHECK(head.after.starts_with("HTTP/1.1 200 "));
 }
 
+TEST_CASE("an upstream's 101 to a request that asked for no upgrade is a 502, not relayed") {
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    auto client = proxy.client();
+    check_error_json(client->request("GET", "/openidm/_sim/upgrade"), 502, "101 Switching Protocols");
+    // The client connection is still HTTP and still usable.
+    echo_of(client->request("GET", "/openidm/after"));
+}
+
 TEST_CASE("an upstream with an untrusted certificate is a 502 and sees no request") {
     sim_process sim;
     sim_process other;  // its own demo CA, which the proxy does not trust
