@@ -22,6 +22,9 @@ refusal method_not_allowed(std::string detail) {
 refusal payload_too_large(std::string detail) {
     return {http::status::payload_too_large, error_code_text::payload_too_large, std::move(detail)};
 }
+refusal uri_too_long(std::string detail) {
+    return {http::status::uri_too_long, error_code_text::uri_too_long, std::move(detail)};
+}
 refusal header_too_large(std::string detail) {
     return {http::status::request_header_fields_too_large, error_code_text::header_too_large,
             std::move(detail)};
@@ -37,7 +40,8 @@ refusal gateway_timeout(std::string detail) {
 }
 
 bool closes_connection(refusal const& r) noexcept {
-    return r.status == http::status::bad_request || r.status == http::status::request_header_fields_too_large;
+    return r.status == http::status::bad_request || r.status == http::status::uri_too_long ||
+           r.status == http::status::request_header_fields_too_large;
 }
 
 http::response<http::string_body> error_response(refusal const& r, std::string_view request_id,

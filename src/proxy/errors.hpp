@@ -23,6 +23,7 @@ inline constexpr std::string_view forbidden = "forbidden";                    //
 inline constexpr std::string_view not_found = "not_found";                    // 404
 inline constexpr std::string_view method_not_allowed = "method_not_allowed";  // 405
 inline constexpr std::string_view payload_too_large = "payload_too_large";    // 413
+inline constexpr std::string_view uri_too_long = "uri_too_long";              // 414
 inline constexpr std::string_view header_too_large = "header_too_large";      // 431
 inline constexpr std::string_view bad_gateway = "bad_gateway";                // 502
 inline constexpr std::string_view no_token = "no_token";                      // 503
@@ -35,13 +36,14 @@ refusal forbidden(std::string detail);
 refusal not_found(std::string detail);
 refusal method_not_allowed(std::string detail);
 refusal payload_too_large(std::string detail);
+refusal uri_too_long(std::string detail);
 refusal header_too_large(std::string detail);
 refusal bad_gateway(std::string detail);
 refusal no_token(std::string detail);
 refusal gateway_timeout(std::string detail);
 
 // True for the refusals after which the connection must be closed: the request framing can no
-// longer be trusted (400) or the rest of an oversized head is still unread (431).
+// longer be trusted (400) or the rest of an oversized head is still unread (414, 431).
 bool closes_connection(refusal const& r) noexcept;
 
 // JSON body via boost::json (so quotes and control bytes in `detail` are escaped), content-type

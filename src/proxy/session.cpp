@@ -42,7 +42,11 @@ bool is_parse_error(error_code const& ec) {
            ec != http::error::end_of_stream && ec != http::error::partial_message;
 }
 
-refusal refusal_for_read_error(error_code const& ec) {
+// `request_line_fits`: the head's first line ended within the limit. When it did not, the target
+// is what was too long: 414 (RFC 9112 §3), not 431.
+refusal refusal_for_read_error(error_code const& ec, bool request_line_fits) {
+    if (ec == http::error::header_limit && !request_line_fits)
+        return uri_too_long("request line exceeds limits.max_header_bytes");
     if (ec == http::error::header_limit)
         return header_too_large("request head exceeds limits.max_header_bytes");
     if (ec == http::error::body_limit) return payload_too_large("request body exceeds limits.max_body_bytes");
@@ -226,6 +230,12 @@ net::awaitable<error_code> read_whole_head(client_stream& stream, beast::flat_bu
     }
 }
 
+bool ends_within(beast::flat_buffer const& buffer, char end, std::size_t limit) {
+    std::string_view const data{static_cast<char const*>(buffer.data().data()), buffer.size()};
+    auto const at = data.substr(0, limit).find(end);
+    return at != std::string_view::npos;
+}
+
 std::string_view path_of(std::string_view target) {
     auto q = target.find('?');
     return q == std::string_view::npos ? target : target.substr(0, q);
@@ -309,6 +319,8 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket 
             record(*env, o, id, "-", "-", started);
             break;
         }
+        // Before the parser consumes the request line: whether it ended within the limit (414 or 431).
+        bool const request_line_fits = ends_within(buffer, '\n', lim.max_header_bytes);
         // The whole head is in `buffer` (read_whole_head): parse it in place; need_more means it
         // was not whole after all, and Beast reads on.
         error_code ec = parse_buffered_head(parser, buffer);
@@ -320,7 +332,7 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket 
             if (ec == http::error::header_limit || ec == http::error::body_limit || is_parse_error(ec)) {
                 auto const id = make_request_id({});
                 request_outcome o;
-                auto r = refusal_for_read_error(ec);
+                auto r = refusal_for_read_error(ec, request_line_fits);
                 o.status = static_cast<unsigned>(r.status);
                 co_await write_response(stream, error_response(r, id, 11, false), to.body_io);
                 record(*env, o, id, "-", "-", started);

@@ -135,7 +135,8 @@ TEST_CASE("an empty line or two before a request line is ignored (RFC 9112 §2.2
     CHECK(sim.stats().resource_requests == before + 2);
 }
 
-TEST_CASE("an oversized request head is refused with 431 and the connection closed") {
+TEST_CASE(
+    "an oversized request head is refused with 431 (414 for the request line) and the connection closed") {
     sim_process sim;
     auto config = demo_config(sim);
     config["limits"] = boost::json::object{{"max_header_bytes", 4096}};
@@ -157,10 +158,10 @@ TEST_CASE("an oversized request head is refused with 431 and the connection clos
         check_refusal(out.responses[0], 431, "header_too_large");
         CHECK(out.closed);
     }
-    SECTION("a huge request target") {
+    SECTION("a request line longer than the limit: 414 (RFC 9112 §3)") {
         auto const out = raw_request(proxy.port(), get("/openidm/" + std::string(8000, 'a')));
         REQUIRE(out.responses.size() == 1);
-        check_refusal(out.responses[0], 431, "header_too_large");
+        check_refusal(out.responses[0], 414, "uri_too_long");
         CHECK(out.closed);
     }
     CHECK(sim.stats().resource_requests == before);
