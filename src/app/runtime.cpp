@@ -2,6 +2,7 @@
 #include "app/runtime.hpp"
 
 #include "app/local_endpoints.hpp"
+#include "app/restart_only.hpp"
 #include "net/tls_context.hpp"
 #include "ops/logging.hpp"
 #include "ops/sd_notify.hpp"
@@ -78,32 +79,26 @@ net::awaitable<void> runtime::handle_signals() {
 
 // SIGHUP: re-read the config and the key/secret files. New requests use new credentials and
 // routes; requests in flight finish with what they started with. A bad config changes nothing.
+// The restart-only settings (restart_only.hpp) keep their running values, each change named in
+// a warning, so that cfg_ always describes what runs.
 net::awaitable<void> runtime::reload() {
     // systemd (Type=notify-reload, and the sd_notify(3) protocol since v253) wants the reload's
     // start time with RELOADING=1.
     ops::sd_notify(ops::sd_reloading_state());
     try {
         auto next = reload_();
-        if (next.listen.size() != cfg_.listen.size())
-            spdlog::warn("reload: listen addresses changed; that takes a restart and is ignored");
-        if (next.tls.ca_file != cfg_.tls.ca_file)
-            spdlog::warn("reload: tls.ca_file changed; that takes a restart and is ignored");
+        auto const ignored = restart_only_changes(cfg_, next);
+        keep_restart_only_settings(cfg_, next);
         auto next_wiring = wire(ioc_.get_executor(), *tls_, next);
         for (auto const& [key, authenticator] : next_wiring.authenticators) authenticator->start();
-        if (next.threads != cfg_.threads)
-            spdlog::warn("reload: threads changed; that takes a restart and is ignored");
         co_await server_->update(next_wiring.routes, next.security);
         // Old authenticators stop refreshing; requests still holding them keep their grant.
         for (auto const& [key, authenticator] : wiring_.authenticators) authenticator->stop();
         wiring_ = std::move(next_wiring);
-        auto listen = std::move(cfg_.listen);
-        auto const server_threads = cfg_.threads;
-        auto tls = std::move(cfg_.tls);
         cfg_ = std::move(next);
-        cfg_.listen = std::move(listen);
-        cfg_.tls = std::move(tls);
-        cfg_.threads = server_threads;
         ops::setup_logging(cfg_.logging);  // level, format and access log may have changed
+        for (auto const& path : ignored)
+            spdlog::warn("reload: {} changed; that takes a restart and is ignored", path);
         spdlog::info("reload: configuration and credentials reloaded ({} routes)", cfg_.routes.size());
     } catch (std::exception const& e) {
         spdlog::error("reload refused, the running configuration stays: {}", e.what());

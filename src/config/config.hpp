@@ -27,10 +27,14 @@ struct listen_address {
     unsigned mode = 0660;    // unix_socket: file mode
     std::string group;       // unix_socket: optional owning group
     std::string text;        // as written in the config, for logs
+
+    bool operator==(listen_address const&) const = default;
 };
 
 struct tls_settings {
     std::string ca_file;  // empty: the system's default verify paths
+
+    bool operator==(tls_settings const&) const = default;
 };
 
 enum class credential_type { service_account, client_credentials, api_key };
@@ -72,6 +76,8 @@ struct route {
     std::optional<https_url> upstream;                         // overrides the tenant for this route
 };
 
+// The server takes timeouts and limits once, at start, so most of them take a restart:
+// app/restart_only.cpp says which, and a new field needs its JSON path named there.
 struct timeouts {
     milliseconds connect{5000};             // upstream TCP connect
     milliseconds tls_handshake{5000};       // upstream TLS handshake
@@ -83,6 +89,8 @@ struct timeouts {
     milliseconds body_io{60000};            // no progress on a body for this long ends the exchange
     milliseconds drain{10000};              // SIGTERM: in-flight requests get this long
     milliseconds upstream_idle{30000};      // pooled upstream connections idle out after this
+
+    bool operator==(timeouts const&) const = default;
 };
 
 struct limits {
@@ -93,6 +101,8 @@ struct limits {
     std::uint32_t replay_body_bytes = 64 * 1024;  // bodies up to this are kept for a 401 replay
     std::uint32_t upstream_pool_size = 32;        // idle upstream connections kept per upstream
     std::uint32_t buffer_bytes = 64 * 1024;       // body relay buffer per direction
+
+    bool operator==(limits const&) const = default;
 };
 
 struct token_settings {

@@ -1,6 +1,7 @@
 // SIGHUP: a rotated service-account key is picked up (the simulator accepts only the new key), and
 // a broken new config or key is refused with an error while the old configuration keeps serving.
-// Client connections stay open across reloads.
+// Client connections stay open across reloads. A setting that takes a restart (a listen address,
+// a limit) is named in a warning and keeps its running value.
 #include "ops_fixtures.hpp"
 
 #include "tenant_sim.hpp"
@@ -12,6 +13,12 @@ namespace {
 
 constexpr auto reloaded = "reload: configuration and credentials reloaded";
 constexpr auto refused = "reload refused, the running configuration stays";
+
+std::size_t occurrences(std::string const& text, std::string_view needle) {
+    std::size_t n = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    return n;
+}
 
 }  // namespace
 
@@ -112,6 +119,35 @@ TEST_CASE("SIGHUP with a valid new config: a new route serves, open connections 
     auto const am = client->request("GET", "/am/json/realms/root/realms/alpha/users");
     REQUIRE(am.status == 200);
     CHECK(json::parse(am.body).at("scopes").as_array() == json::array{"fr:am:*"});
+    CHECK(client->request("GET", "/openidm/managed/alpha_user").status == 200);
+    CHECK(client->connections_opened() == 1);
+}
+
+TEST_CASE("SIGHUP with a new listen port and body limit: each named in a warning, neither applied") {
+    sim_process sim;
+    auto config = single_route_config(sim);  // listens on 127.0.0.1:0, no body limit
+    proxy_process proxy{sim.dir(), config};
+    auto& log = proxy.process();
+    auto client = proxy.client();
+    REQUIRE(client->request("GET", "/openidm/managed/alpha_user").status == 200);
+
+    auto next = config;
+    next["listen"] = json::array{"127.0.0.1:8082"};  // as many addresses as before
+    next["limits"] = json::object{{"max_body_bytes", 16}};
+    proxy.rewrite_config(next);
+    proxy.reload();
+    REQUIRE(log.wait_for_line("reload: listen changed; that takes a restart and is ignored", log_wait));
+    REQUIRE(log.wait_for_line("reload: limits.max_body_bytes changed; that takes a restart and is ignored",
+                              log_wait));
+    REQUIRE(log.wait_for_line(reloaded, log_wait));
+    CHECK(occurrences(log.stderr_text(), "takes a restart") == 2);
+
+    // The old port still answers, on a new connection as on the open one, and a body over the
+    // ignored limit still goes through.
+    auto const body = std::string(100, 'x');
+    auto const fresh = proxy.client()->request("POST", "/openidm/managed/alpha_user", {}, body);
+    REQUIRE(fresh.status == 200);
+    CHECK(json::parse(fresh.body).at("body_bytes").as_int64() == 100);
     CHECK(client->request("GET", "/openidm/managed/alpha_user").status == 200);
     CHECK(client->connections_opened() == 1);
 }
