@@ -18,8 +18,8 @@ namespace aic::app {
 runtime::runtime(config::config cfg, std::function<config::config()> reload)
     : cfg_(std::move(cfg)), reload_(std::move(reload)) {
     tls_ = net_tls::make_client_context(cfg_.tls);
-    wiring_ = wire(ioc_.get_executor(), *tls_, cfg_);
     metrics_ = std::make_unique<ops::metrics_registry>(route_labels(cfg_), cfg_.threads);
+    wiring_ = wire(ioc_.get_executor(), *tls_, cfg_, *metrics_);
     auto local = make_local_handler([this]() -> wiring const& { return wiring_; }, *metrics_);
     server_ = std::make_unique<proxy::server>(ioc_.get_executor(), server_settings_of(cfg_), wiring_.routes,
                                               *tls_, *metrics_, std::move(local));
@@ -89,7 +89,7 @@ net::awaitable<void> runtime::reload() {
         auto next = reload_();
         auto const ignored = restart_only_changes(cfg_, next);
         keep_restart_only_settings(cfg_, next);
-        auto next_wiring = wire(ioc_.get_executor(), *tls_, next);
+        auto next_wiring = wire(ioc_.get_executor(), *tls_, next, *metrics_);
         for (auto const& [key, authenticator] : next_wiring.authenticators) authenticator->start();
         co_await server_->update(next_wiring.routes, next.security);
         // Old authenticators stop refreshing; requests still holding them keep their grant.

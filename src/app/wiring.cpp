@@ -5,7 +5,8 @@
 
 namespace aic::app {
 
-wiring wire(net::any_io_executor ex, ssl::context& tls, config::config const& cfg) {
+wiring wire(net::any_io_executor ex, ssl::context& tls, config::config const& cfg,
+            ops::metrics_registry& metrics) {
     wiring w;
     auto table = std::make_shared<proxy::routing_table>();
     for (auto const& route : cfg.routes) {
@@ -15,6 +16,7 @@ wiring wire(net::any_io_executor ex, ssl::context& tls, config::config const& cf
         if (!slot)
             slot = auth::make_authenticator(ex, tls, credential, route.scopes, cfg.tokens, cfg.timeouts);
         table->routes.push_back(proxy::route_binding{route, route.upstream.value_or(cfg.tenant), slot});
+        table->routes.back().metrics_slot = metrics.route_slot(route.prefix);
     }
     w.routes = std::move(table);
     w.scopes_optional = cfg.builtin_routes;

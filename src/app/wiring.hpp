@@ -29,8 +29,10 @@ struct wiring {
     bool scopes_optional = false;
 };
 
-// Throws std::runtime_error (naming the credential) when a key cannot be loaded.
-wiring wire(net::any_io_executor ex, ssl::context& tls, config::config const& cfg);
+// Throws std::runtime_error (naming the credential) when a key cannot be loaded. Each route gets
+// its slot in `metrics` by prefix.
+wiring wire(net::any_io_executor ex, ssl::context& tls, config::config const& cfg,
+            ops::metrics_registry& metrics);
 
 std::vector<std::string> route_labels(config::config const& cfg);
 

@@ -147,11 +147,14 @@ sample token_sample(std::string& out, std::string_view name, token_gauge const& 
 
 struct metrics_registry::impl {
     impl(std::vector<std::string> r, std::size_t loops)
-        : routes(std::move(r)), stats(routes.size() + 1), accepted(std::max<std::size_t>(loops, 1)) {}
+        : routes(std::move(r)),
+          stats(routes.size() + metrics_registry::max_added_routes + 1),
+          accepted(std::max<std::size_t>(loops, 1)) {}
 
+    // The label of each slot in use; only the rendering loop reads or grows it (route_slot).
     std::vector<std::string> routes;
-    // Index routes.size() is the "none" route (no_route). std::vector of non-movable atomics is fine
-    // because it is sized once here and never resized.
+    // One per slot a route may get, and the last for "none" (no_route). Sized once here and never
+    // resized, so event loops count into it while route_slot hands out slots, with no lock.
     std::vector<route_stats> stats;
     std::array<counter, error_kinds.size()> upstream_errors{};
     counter upstream_connections{0};
@@ -159,7 +162,7 @@ struct metrics_registry::impl {
     std::vector<counter> accepted;  // per event loop: how evenly the kernel spreads connections
 
     route_stats& for_route(std::size_t index) {
-        return index < routes.size() ? stats[index] : stats[routes.size()];
+        return index < stats.size() - 1 ? stats[index] : stats.back();
     }
     std::string_view route_name(std::size_t index) const {
         return index < routes.size() ? std::string_view(routes[index]) : std::string_view("none");
@@ -187,6 +190,15 @@ void metrics_registry::request_done(std::size_t route_index, std::string_view me
     s.bytes_out.fetch_add(bytes_out, std::memory_order_relaxed);
 }
 
+std::size_t metrics_registry::route_slot(std::string_view prefix) {
+    auto& routes = impl_->routes;
+    auto const it = std::find(routes.begin(), routes.end(), prefix);
+    if (it != routes.end()) return static_cast<std::size_t>(it - routes.begin());
+    if (routes.size() + 1 >= impl_->stats.size()) return no_route;
+    routes.emplace_back(prefix);
+    return routes.size() - 1;
+}
+
 void metrics_registry::upstream_error(std::string_view kind) {
     std::size_t i = 0;
     while (i + 1 < error_kinds.size() && error_kinds[i] != kind) ++i;
@@ -209,12 +221,15 @@ void metrics_registry::connection_closed() {
 std::string metrics_registry::render(std::vector<token_gauge> const& tokens) const {
     std::string out;
     out.reserve(4096);
-    auto const route_slots = impl_->stats.size();
-    auto const none = impl_->routes.size();
+    // The slots with a label, in the order they got it, then "none".
+    auto const none = impl_->stats.size() - 1;
+    std::vector<std::size_t> slots(impl_->routes.size());
+    for (std::size_t r = 0; r < slots.size(); ++r) slots[r] = r;
+    slots.push_back(none);
 
     append_header(out, "aic_proxy_requests_total", "counter",
                   "Requests answered, by route, method and status class.");
-    for (std::size_t r = 0; r < route_slots; ++r) {
+    for (std::size_t const r : slots) {
         auto const& s = impl_->stats[r];
         for (std::size_t m = 0; m < method_count; ++m) {
             for (std::size_t c = 0; c < status_count; ++c) {
@@ -232,7 +247,7 @@ std::string metrics_registry::render(std::vector<token_gauge> const& tokens) con
 
     append_header(out, "aic_proxy_request_duration_seconds", "histogram",
                   "Time from request head received to response complete.");
-    for (std::size_t r = 0; r < route_slots; ++r) {
+    for (std::size_t const r : slots) {
         auto const& s = impl_->stats[r];
         // Buckets are read before the count so a concurrent request cannot make +Inf exceed _count
         // by more than what is in flight; Prometheus tolerates that skew.
@@ -260,7 +275,7 @@ std::string metrics_registry::render(std::vector<token_gauge> const& tokens) con
 
     append_header(out, "aic_proxy_request_bytes_total", "counter",
                   "Body bytes relayed, by route and direction (in = from the client).");
-    for (std::size_t r = 0; r < route_slots; ++r) {
+    for (std::size_t const r : slots) {
         auto const& s = impl_->stats[r];
         auto const in = s.bytes_in.load(std::memory_order_relaxed);
         auto const outb = s.bytes_out.load(std::memory_order_relaxed);

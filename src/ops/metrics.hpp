@@ -26,9 +26,16 @@ class metrics_registry {
 public:
     static constexpr std::size_t no_route = static_cast<std::size_t>(-1);
 
-    // `routes`: route prefixes in the router's order; the index is what request_done() takes.
-    // `loops`: the server's event loops, whose accepted connections are counted apart.
+    // `routes`: the route prefixes at start; the index of each is its slot, what request_done()
+    // takes. `loops`: the server's event loops, whose accepted connections are counted apart.
     explicit metrics_registry(std::vector<std::string> routes, std::size_t loops = 1);
+
+    // The slot that counts requests for `prefix`: its own since start, or a new one when a reload
+    // brought a prefix this registry has not seen (so a reload that adds, drops or reorders routes
+    // never counts one route's requests under another's label). Past max_added_routes new
+    // prefixes, no_route. Call from the event loop that renders, as the labels live there.
+    std::size_t route_slot(std::string_view prefix);
+    static constexpr std::size_t max_added_routes = 64;
     ~metrics_registry();
     metrics_registry(metrics_registry const&) = delete;
     metrics_registry& operator=(metrics_registry const&) = delete;

@@ -30,6 +30,9 @@ struct route_binding {
     https_url upstream;     // tenant, or the route's own "upstream"
     std::string authority;  // upstream's Host header form, built once rather than per request
     std::shared_ptr<auth::authenticator> auth;
+    // Where its requests are counted (metrics_registry::route_slot): by prefix, not by position,
+    // which a reload may change.
+    std::size_t metrics_slot = ops::metrics_registry::no_route;
 };
 
 struct routing_table {

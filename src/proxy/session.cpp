@@ -28,7 +28,7 @@ constexpr unsigned client_gone = 499;
 
 struct request_outcome {
     unsigned status = 0;
-    std::size_t route_index = ops::metrics_registry::no_route;
+    std::size_t metrics_slot = ops::metrics_registry::no_route;
     std::string_view route = "-";
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
@@ -126,7 +126,8 @@ struct request_plan {
     std::optional<refusal> failure;
     std::string allow;  // with a 405
     checked_target target;
-    std::size_t route_index = ops::metrics_registry::no_route;
+    std::size_t route_index = ops::metrics_registry::no_route;  // in the snapshot's table
+    std::size_t metrics_slot = ops::metrics_registry::no_route;
     std::string_view route = "-";
     bool local = false;
 };
@@ -151,6 +152,7 @@ request_plan plan_request(snapshot const& snap, request_head_parser::value_type 
         return plan;
     }
     plan.route_index = *index;
+    plan.metrics_slot = snap.table->routes[*index].metrics_slot;
     auto const& route = snap.table->routes[*index].route;
     plan.route = route.prefix;
     if ((plan.failure = check_method(route, req.method(), req.method_string()))) {
@@ -164,7 +166,7 @@ request_plan plan_request(snapshot const& snap, request_head_parser::value_type 
 void record(server_env& env, request_outcome const& o, std::string_view request_id, std::string_view method,
             std::string_view path, clock::time_point started) {
     auto const duration = std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - started);
-    env.metrics.request_done(o.route_index, method, o.status, duration, o.bytes_in, o.bytes_out);
+    env.metrics.request_done(o.metrics_slot, method, o.status, duration, o.bytes_in, o.bytes_out);
     ops::access_record rec;
     rec.request_id = request_id;
     rec.method = method;
@@ -355,7 +357,7 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket 
         request_outcome o;
         try {
             auto plan = plan_request(*snap, req);
-            o.route_index = plan.route_index;
+            o.metrics_slot = plan.metrics_slot;
             o.route = plan.route;
             if (plan.failure) {
                 refused_request const refused{request_id, req.version(), req.method() == http::verb::head,

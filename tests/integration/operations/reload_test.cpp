@@ -151,3 +151,33 @@ TEST_CASE("SIGHUP with a new listen port and body limit: each named in a warning
     CHECK(client->request("GET", "/openidm/managed/alpha_user").status == 200);
     CHECK(client->connections_opened() == 1);
 }
+
+TEST_CASE(
+    "SIGHUP that puts a new route first: each route's requests are still counted under its own prefix") {
+    sim_process sim;
+    auto config = single_route_config(sim);
+    proxy_process proxy{sim.dir(), config};
+    auto client = proxy.client();
+    REQUIRE(client->request("GET", "/openidm/managed/alpha_user").status == 200);
+
+    auto next = config;
+    json::array routes{
+        json::object{{"prefix", "/am"}, {"credential", "sa"}, {"scopes", json::array{"fr:am:*"}}}};
+    for (auto const& r : config["routes"].as_array()) routes.push_back(r);
+    next["routes"] = std::move(routes);
+    proxy.rewrite_config(next);
+    proxy.reload();
+    REQUIRE(
+        proxy.process().wait_for_line("reload: configuration and credentials reloaded (2 routes)", log_wait));
+
+    REQUIRE(client->request("GET", "/openidm/managed/alpha_user").status == 200);
+    REQUIRE(client->request("GET", "/am/json/serverinfo").status == 200);
+    REQUIRE(client->request("GET", "/am/json/serverinfo").status == 200);
+    auto const metrics = client->request("GET", "/_proxy/metrics").body;
+    INFO(metrics);
+    CHECK(metrics.find("aic_proxy_requests_total{route=\"/openidm\",method=\"GET\",code=\"2xx\"} 2\n") !=
+          std::string::npos);
+    CHECK(metrics.find("aic_proxy_requests_total{route=\"/am\",method=\"GET\",code=\"2xx\"} 2\n") !=
+          std::string::npos);
+    CHECK(metrics.find("route=\"none\"") == std::string::npos);
+}

@@ -251,3 +251,30 @@ TEST_CASE("counts recorded from several threads add up", "[metrics]") {
     CHECK(e.sum("aic_proxy_requests_total", {{"route", "/a"}}) == 4 * per_thread);
     CHECK(e.sum("aic_proxy_request_duration_seconds_count", {{"route", "/a"}}) == 4 * per_thread);
 }
+
+TEST_CASE("a route keeps its slot by prefix; a prefix new after a reload gets a slot of its own",
+          "[metrics]") {
+    metrics_registry m({"/openidm"});
+    CHECK(m.route_slot("/openidm") == 0);
+    auto const am = m.route_slot("/am");
+    CHECK(am == 1);
+    CHECK(m.route_slot("/am") == am);
+    m.request_done(m.route_slot("/openidm"), "GET", 200, 1ms, 0, 0);
+    m.request_done(am, "GET", 200, 1ms, 0, 0);
+    m.request_done(am, "GET", 200, 1ms, 0, 0);
+
+    auto e = parse(m.render({}));
+    CHECK(e.sum("aic_proxy_requests_total", {{"route", "/openidm"}}) == 1);
+    CHECK(e.sum("aic_proxy_requests_total", {{"route", "/am"}}) == 2);
+    // Slots no route holds yet are not rendered, neither is an empty "none".
+    CHECK(e.sum("aic_proxy_request_duration_seconds_count") == 3);
+    CHECK(m.render({}).find("route=\"none\"") == std::string::npos);
+
+    // Past the spare slots a new prefix is counted as "none" rather than under another's label.
+    for (std::size_t i = 0; i < metrics_registry::max_added_routes - 1; ++i)
+        CHECK(m.route_slot("/r" + std::to_string(i)) != metrics_registry::no_route);
+    auto const overflow = m.route_slot("/one-too-many");
+    CHECK(overflow == metrics_registry::no_route);
+    m.request_done(overflow, "GET", 200, 1ms, 0, 0);
+    CHECK(parse(m.render({})).sum("aic_proxy_requests_total", {{"route", "none"}}) == 1);
+}
