@@ -27,6 +27,12 @@ struct auth_status {
     std::optional<token_error> last_error;
 };
 
+// What reject() did with a token the upstream refused.
+enum class rejection {
+    replaced,  // dropped, or already replaced: a replay with the next grant may succeed
+    kept,      // still the cached one, as a 401 forced a refresh too recently: pass the 401 through
+};
+
 class authenticator {
 public:
     virtual ~authenticator() = default;
@@ -35,8 +41,9 @@ public:
     // A valid grant when one is at hand, without suspending: the steady-state path, which costs
     // no coroutine frame. nullopt means "call acquire()", not "no token".
     virtual std::optional<grant> try_acquire() { return std::nullopt; }
-    // The upstream answered 401 to a request that carried `token`: drop it if still cached.
-    virtual void reject(std::shared_ptr<access_token const> const& token) = 0;
+    // The upstream answered 401 to a request that carried `token`: drop it if still cached,
+    // unless the cache bounds how often a 401 may force a refresh (token_cache).
+    virtual rejection reject(std::shared_ptr<access_token const> const& token) = 0;
     virtual auth_status status() const = 0;
     // Begin eager fetch / background refresh; stop them and wake all waiters.
     virtual void start() = 0;

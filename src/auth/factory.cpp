@@ -22,7 +22,8 @@ public:
     }
     net::awaitable<grant_result> acquire() override { co_return grant{nullptr, headers_}; }
     std::optional<grant> try_acquire() override { return grant{nullptr, headers_}; }
-    void reject(std::shared_ptr<access_token const> const&) override {}
+    // Nothing to replace: the key stays, and the replay would be refused alike.
+    rejection reject(std::shared_ptr<access_token const> const&) override { return rejection::kept; }
     auth_status status() const override {
         auth_status s;
         s.credential = name_;

@@ -8,6 +8,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <mutex>
+#include <utility>
 
 namespace aic::auth {
 namespace {
@@ -29,9 +30,13 @@ std::string scope_text(std::vector<std::string> const& scopes) {
     return out;
 }
 
-milliseconds until(boot_clock::time_point t) {
-    auto const d = t - boot_clock::now();
+milliseconds until(boot_clock::time_point t, boot_clock::time_point now) {
+    auto const d = t - now;
     return d.count() > 0 ? duration_cast<milliseconds>(d) : milliseconds(0);
+}
+
+std::int64_t whole_seconds_until(boot_clock::time_point t, boot_clock::time_point now) {
+    return std::chrono::ceil<std::chrono::seconds>(until(t, now)).count();
 }
 
 }  // namespace
@@ -46,11 +51,12 @@ std::chrono::milliseconds refresh_margin(std::chrono::seconds lifetime,
 
 struct token_cache::state {
     state(net::any_io_executor ex, std::unique_ptr<token_source> src, std::vector<std::string> sc,
-          config::token_settings st, milliseconds wait)
+          config::token_settings st, milliseconds wait, clock_reading clock)
         : source(std::move(src)),
           scopes(std::move(sc)),
           settings(st),
           max_wait(wait),
+          now(clock),
           home(ex),
           wake(ex),
           fetched(ex),
@@ -62,6 +68,7 @@ struct token_cache::state {
     std::vector<std::string> scopes;
     config::token_settings settings;
     milliseconds max_wait;
+    clock_reading now;
 
     net::any_io_executor home;  // where fetches, waits and the refresh loop run
 
@@ -76,6 +83,10 @@ struct token_cache::state {
     std::uint64_t consecutive_failures = 0;
     std::uint64_t requests_waited = 0;
     std::optional<token_error> last_error;
+    // When a 401 last dropped the token, which opens a window in which 401s keep it, and whether
+    // that window's first kept token has been logged (once: any client can cause these).
+    std::optional<boot_clock::time_point> last_forced_refresh;
+    bool kept_token_logged = false;
 
     // Home executor only.
     net::steady_timer wake;     // the refresh loop sleeps on it; cancel() wakes it
@@ -93,14 +104,19 @@ struct token_cache::state {
     bool valid_now() const {
         if (!token) return false;
         auto const skew = std::min<boot_clock::duration>(std::chrono::seconds(2), token->lifetime / 10);
-        return boot_clock::now() + skew < token->expires_at;
+        return now() + skew < token->expires_at;
+    }
+
+    // Callers hold `guard`.
+    bool refresh_forced_within_interval(boot_clock::time_point at) const {
+        return last_forced_refresh && at < *last_forced_refresh + settings.forced_refresh_interval;
     }
 };
 
 token_cache::token_cache(net::any_io_executor ex, std::unique_ptr<token_source> source,
                          std::vector<std::string> scopes, config::token_settings settings,
-                         std::chrono::milliseconds max_wait)
-    : state_(std::make_shared<state>(ex, std::move(source), std::move(scopes), settings, max_wait)) {}
+                         std::chrono::milliseconds max_wait, clock_reading now)
+    : state_(std::make_shared<state>(ex, std::move(source), std::move(scopes), settings, max_wait, now)) {}
 
 token_cache::~token_cache() {
     state_->stopped = true;
@@ -119,7 +135,7 @@ void token_cache::request_fetch_soon() {
     if (s.fetching || s.stopped) return;
     // A waiting request may cut a long backoff short, but not below the initial backoff after a
     // failure: a burst of requests during an outage must not become a burst of token requests.
-    auto earliest = boot_clock::now();
+    auto earliest = s.now();
     if (s.last_failure) earliest = std::max(earliest, *s.last_failure + s.settings.backoff_initial);
     if (!s.next_attempt || earliest < *s.next_attempt) {
         s.next_attempt = earliest;
@@ -179,19 +195,45 @@ net::awaitable<grant_result> token_cache::acquire_at_home() {
     }
 }
 
-void token_cache::reject(std::shared_ptr<access_token const> const& token) {
+rejection token_cache::reject(std::shared_ptr<access_token const> const& token) {
     auto& s = *state_;
+    auto const now = s.now();
+    bool kept = false;
+    bool log_kept = false;
+    boot_clock::time_point interval_ends;
     {
         // Dropped here, on the caller's thread, so that its next acquire() cannot get it back.
         std::lock_guard lock{s.guard};
-        if (!token || s.token != token) return;  // already replaced: the new one may be fine
-        s.token.reset();
-        s.headers.reset();
+        if (!token || s.token != token) return rejection::replaced;  // the new one may be fine
+        // A 401 this soon after one forced a refresh most likely says nothing about the token:
+        // the endpoint refuses every token, or refuses the client's request. Another fetch would
+        // be refused alike, and one per request would push the tenant's token endpoint into its
+        // rate limits. A token that was in fact revoked is replaced on the first 401 after.
+        kept = s.refresh_forced_within_interval(now);
+        if (kept) {
+            log_kept = !std::exchange(s.kept_token_logged, true);
+            interval_ends = *s.last_forced_refresh + s.settings.forced_refresh_interval;
+        } else {
+            s.last_forced_refresh = now;
+            s.kept_token_logged = false;
+            s.token.reset();
+            s.headers.reset();
+        }
+    }
+    if (kept) {
+        if (log_kept)
+            SPDLOG_WARN(
+                "token for {} [{}] was refused by the tenant again within {} s of a refresh a 401 "
+                "forced; it is kept, and 401s are passed through for {} s",
+                s.source->credential_name(), scope_text(s.scopes), s.settings.forced_refresh_interval.count(),
+                whole_seconds_until(interval_ends, now));
+        return rejection::kept;
     }
     SPDLOG_INFO("token for {} [{}] was refused by the tenant; fetching a new one",
                 s.source->credential_name(), scope_text(s.scopes));
     // Inline on the home thread, queued there from any other.
     net::dispatch(s.home, [self = shared_from_this()] { self->request_fetch_soon(); });
+    return rejection::replaced;
 }
 
 auth_status token_cache::status() const {
@@ -232,11 +274,11 @@ net::awaitable<void> token_cache::refresh_loop() {
     auto keep = state_;  // outlives a reload that drops the cache while a fetch runs
     auto& s = *keep;
     while (!s.stopped) {
-        bool const due = !s.next_attempt || *s.next_attempt <= boot_clock::now();
+        bool const due = !s.next_attempt || *s.next_attempt <= s.now();
         if (!due) {
             // Steady timers stop during suspend; the expiry check in acquire() does not, so a
             // late wake-up can only delay a refresh, never inject an expired token.
-            s.wake.expires_after(until(*s.next_attempt));
+            s.wake.expires_after(until(*s.next_attempt, s.now()));
             co_await s.wake.async_wait(use_nothrow);
             continue;
         }
@@ -258,7 +300,7 @@ net::awaitable<void> token_cache::refresh_loop() {
             s.next_attempt = token->expires_at - margin - jitter;
             SPDLOG_INFO("token for {} [{}] obtained; valid {} s, refresh in {} s",
                         s.source->credential_name(), scope_text(s.scopes), token->lifetime.count(),
-                        duration_cast<std::chrono::seconds>(until(*s.next_attempt)).count());
+                        duration_cast<std::chrono::seconds>(until(*s.next_attempt, s.now())).count());
             {
                 std::lock_guard lock{s.guard};
                 s.token = std::move(token);
@@ -278,8 +320,8 @@ net::awaitable<void> token_cache::refresh_loop() {
             if (scope_refused(result.error())) s.backoff = s.settings.backoff_max;
             auto const delay = milliseconds(static_cast<std::int64_t>(static_cast<double>(s.backoff.count()) *
                                                                       (0.8 + 0.4 * unit_random())));
-            s.next_attempt = boot_clock::now() + delay;
-            s.last_failure = boot_clock::now();
+            s.next_attempt = s.now() + delay;
+            s.last_failure = s.now();
             s.backoff = std::min(s.backoff * 2, s.settings.backoff_max);
             {
                 std::lock_guard lock{s.guard};
@@ -292,7 +334,7 @@ net::awaitable<void> token_cache::refresh_loop() {
                         result.error().http_status, result.error().description, delay.count());
             event.error = result.error();
         }
-        event.next_attempt_in = until(*s.next_attempt);
+        event.next_attempt_in = until(*s.next_attempt, s.now());
         s.fetched.cancel();  // wake every waiter; each re-checks the token
         if (observer_) observer_(event);
     }

@@ -1,5 +1,6 @@
 // The token cache of design.md §4 for one (credential, scope set): eager fetch, refresh ahead of
-// expiry in the background, single flight, backoff on failure, bounded waits, fail closed.
+// expiry in the background, single flight, backoff on failure, bounded waits, fail closed, and
+// at most one refresh per tokens.forced_refresh_interval forced by upstream 401s.
 // Callable from any thread: acquire() serves a valid token under a short lock; everything that
 // waits or fetches (the refresh loop, waiters, backoff) runs on the executor given at
 // construction, its home, and acquire() hops there only when no valid token is at hand.
@@ -31,16 +32,19 @@ struct fetch_event {
 std::chrono::milliseconds refresh_margin(std::chrono::seconds lifetime,
                                          config::token_settings const& settings);
 
+// Where the cache reads the time: boot_clock::now, or in tests a clock that moves when told to.
+using clock_reading = boot_clock::time_point (*)();
+
 class token_cache final : public authenticator, public std::enable_shared_from_this<token_cache> {
 public:
     token_cache(net::any_io_executor ex, std::unique_ptr<token_source> source,
                 std::vector<std::string> scopes, config::token_settings settings,
-                std::chrono::milliseconds max_wait);
+                std::chrono::milliseconds max_wait, clock_reading now = &boot_clock::now);
     ~token_cache() override;
 
     net::awaitable<grant_result> acquire() override;
     std::optional<grant> try_acquire() override { return valid_grant(); }
-    void reject(std::shared_ptr<access_token const> const& token) override;
+    rejection reject(std::shared_ptr<access_token const> const& token) override;
     auth_status status() const override;
     void start() override;
     void stop() override;

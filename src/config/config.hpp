@@ -111,6 +111,9 @@ struct token_settings {
     milliseconds backoff_initial{1000};  // failed fetch: retry after this, doubling ...
     milliseconds backoff_max{60000};     // ... up to this
     seconds assertion_lifetime{180};     // JWT exp = now + this (AM refuses > 30 min)
+    // At most one refresh per this long is forced by an upstream 401, per token cache: an
+    // endpoint that refuses every token must not turn each request into a token fetch.
+    seconds forced_refresh_interval{30};
 };
 
 struct security {

@@ -72,7 +72,7 @@ limits parse_limits(object_reader const& r) {
 
 token_settings parse_tokens(object_reader const& r) {
     r.allow_only({"refresh_fraction", "refresh_min_margin_s", "backoff_initial_ms", "backoff_max_ms",
-                  "assertion_lifetime_s"});
+                  "assertion_lifetime_s", "forced_refresh_interval_s"});
     token_settings t;
     if (auto f = r.optional_number("refresh_fraction", 0.0, 0.5)) t.refresh_fraction = *f;
     if (auto s = r.optional_integer("refresh_min_margin_s", 0, 3600))
@@ -86,6 +86,9 @@ token_settings parse_tokens(object_reader const& r) {
     // AM refuses a JWT bearer assertion that lives longer than 30 minutes.
     if (auto s = r.optional_integer("assertion_lifetime_s", 10, 1800))
         t.assertion_lifetime = seconds{static_cast<seconds::rep>(*s)};
+    // Not 0: without a bound, any local client can make the proxy fetch a token per request.
+    if (auto s = r.optional_integer("forced_refresh_interval_s", 1, 3600))
+        t.forced_refresh_interval = seconds{static_cast<seconds::rep>(*s)};
     return t;
 }
 

@@ -1,5 +1,6 @@
-// The relay of one request. Retries are bounded: one replay after a 401 (fresh token), one retry
-// on a fresh connection when a reused one turns out closed before any response byte.
+// The relay of one request. Retries are bounded: one replay after a 401 (fresh token, when the
+// cache replaces the refused one), one retry on a fresh connection when a reused one turns out
+// closed before any response byte.
 #include "proxy/forwarder.hpp"
 
 #include "core/scope_exit.hpp"
@@ -246,8 +247,10 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
         // would search the fields again.
         bool const upstream_keep = rp->keep_alive();
 
-        // The token was refused (revoked, or expired early): drop it and replay once with a new one.
-        if (res.result() == http::status::unauthorized && grant.token && !replayed_401 && replay.complete()) {
+        // The token was refused (revoked, or expired early): drop it and replay once with a new one,
+        // unless the cache keeps it (a 401 forced a refresh moments ago): then the 401 is the answer.
+        if (res.result() == http::status::unauthorized && grant.token && !replayed_401 && replay.complete() &&
+            binding.auth->reject(grant.token) == auth::rejection::replaced) {
             replayed_401 = true;
             bool const clean =
                 co_await discard_body(*stream, up_buffer, *rp, buffer, to.body_io, max_discarded_body);
@@ -255,7 +258,6 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
                 handle.upstream = nullptr;
                 env.pool.release(binding.upstream, std::move(stream));
             }
-            binding.auth->reject(grant.token);
             bool const granted = co_await wait_for_grant(*binding.auth, grant, failure);
             if (!granted) goto refused;
             fresh_only = false;

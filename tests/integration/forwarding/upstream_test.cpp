@@ -1,5 +1,6 @@
 // The upstream side: pooled keep-alive connections, a stale pooled connection retried, a revoked
-// token replaced and the request replayed, unreachable and untrusted upstreams as 502 JSON, the
+// token replaced and the request replayed (but an endpoint that refuses every token forces no
+// more than one refresh), unreachable and untrusted upstreams as 502 JSON, the
 // upstream deadlines (504, and a deadline that moves with each read).
 #include "echo.hpp"
 #include "proxy_process.hpp"
@@ -126,6 +127,74 @@ TEST_CASE("a revoked token is replaced and the request replayed once") {
     // The next request uses the new token without another fetch.
     echo_of(client->request("GET", "/openidm/later"));
     CHECK(sim.stats().token_requests == after.token_requests);
+}
+
+namespace {
+
+// A request the tenant refuses with 401 whatever token it carries: AM's token endpoint relayed on
+// the /am route. The proxy strips the client's Basic credentials, so AM never sees any.
+http_response post_to_relayed_token_endpoint(http_client& client) {
+    return client.request("POST", "/am/oauth2/realms/root/realms/alpha/access_token",
+                          {{"Content-Type", "application/x-www-form-urlencoded"},
+                           {"Authorization", "Basic aWdhLWNsaWVudDpub3QtdGhlLXNlY3JldA=="}},
+                          "grant_type=client_credentials");
+}
+
+}  // namespace
+
+TEST_CASE("an endpoint that answers 401 to every token costs at most one token fetch") {
+    constexpr int requests = 10;
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    auto client = proxy.client();
+    auto const first = echo_of(client->request("GET", "/am/json/realms/root/realms/alpha/users"));
+    auto const before = sim.stats();
+
+    for (int i = 0; i < requests; ++i) {
+        auto const res = post_to_relayed_token_endpoint(*client);
+        INFO("request " << i << " body " << res.body);
+        CHECK(res.status == 401);  // the tenant's own answer, passed through
+        CHECK(res.body.find("invalid_client") != std::string::npos);
+    }
+    auto const after = sim.stats();
+    // The first 401 forces one refresh and one replay; the refresh proves the endpoint refuses any
+    // token, so the nine after it are answered with the 401 and no fetch (the old code fetched ten).
+    CHECK(after.tokens_issued - before.tokens_issued == 1);
+    CHECK(after.token_requests - before.token_requests == requests + 2);  // + the fetch + the replay
+
+    // The token the refresh brought stays in use: no request waits for one, none is fetched.
+    auto const later = echo_of(client->request("GET", "/am/json/realms/root/realms/alpha/users"));
+    CHECK(later.at("headers").at("authorization") != first.at("headers").at("authorization"));
+    CHECK(sim.stats().tokens_issued == after.tokens_issued);
+}
+
+TEST_CASE("a revocation is recovered from with a replay beside an endpoint that refuses every token") {
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    auto client = proxy.client();
+    echo_of(client->request("GET", "/openidm/before-revoke"));
+    echo_of(client->request("GET", "/am/json/realms/root/realms/alpha/users"));
+
+    SECTION("the revocation after the refusing endpoint, on another route's token") {
+        // /am spends its one forced refresh on the endpoint; /openidm's token has its own bound.
+        CHECK(post_to_relayed_token_endpoint(*client).status == 401);
+        auto const before = sim.stats();
+        sim.revoke_all_tokens();
+        auto const res = client->request("GET", "/openidm/after-revoke");
+        CHECK(res.status == 200);
+        auto const after = sim.stats();
+        CHECK(after.tokens_issued - before.tokens_issued == 1);
+        CHECK(after.resource_requests - before.resource_requests == 2);  // the 401 and the replay
+    }
+    SECTION("the revocation first, on the same route's token") {
+        auto const before = sim.stats();
+        sim.revoke_all_tokens();
+        echo_of(client->request("GET", "/am/json/realms/root/realms/alpha/users"));
+        CHECK(sim.stats().tokens_issued - before.tokens_issued == 1);
+        // The refresh the revocation forced counts against the endpoint's 401s too: none fetches.
+        for (int i = 0; i < 5; ++i) CHECK(post_to_relayed_token_endpoint(*client).status == 401);
+        CHECK(sim.stats().tokens_issued - before.tokens_issued == 1);
+    }
 }
 
 TEST_CASE("an unreachable upstream is a 502 JSON error") {

@@ -28,11 +28,16 @@ TEST_CASE("token values, assertions, secrets and key material never reach the lo
     std::vector<std::string> tokens;
     config::token_settings settings;
     settings.backoff_initial = 50ms;
-    auto sa = std::make_shared<auth::token_cache>(
-        ioc.get_executor(),
-        auth::make_service_account_source(*f.tls, f.service_account(), auth::load_private_key(f.private_jwk),
-                                          180s, {{5s, 5s}, 5s, 1 << 20}),
-        std::vector<std::string>{"fr:idm:*"}, settings, 5s);
+    auto const service_account_cache = [&] {
+        return std::make_shared<auth::token_cache>(
+            ioc.get_executor(),
+            auth::make_service_account_source(*f.tls, f.service_account(),
+                                              auth::load_private_key(f.private_jwk), 180s,
+                                              {{5s, 5s}, 5s, 1 << 20}),
+            std::vector<std::string>{"fr:idm:*"}, settings, 5s);
+    };
+    auto sa = service_account_cache();
+    bool kept = false;
     auto iga = std::make_shared<auth::token_cache>(
         ioc.get_executor(), auth::make_client_credentials_source(*f.tls, f.client(), {{5s, 5s}, 5s, 1 << 20}),
         std::vector<std::string>{"fr:iga:*"}, settings, 5s);
@@ -50,8 +55,11 @@ TEST_CASE("token values, assertions, secrets and key material never reach the lo
             // Plain statements: GCC 12 mishandles temporaries of a co_await inside ?: (ASan saw a
             // double destruction).
             auto held = co_await sa->acquire();
-            if (held) sa->reject(held->token);
-            (void)co_await sa->acquire();  // a failed fetch is logged too
+            // Refused again within the interval of the refresh the first 401 forced: kept, logged.
+            if (held) kept = sa->reject(held->token) == auth::rejection::kept;
+            auto cold = service_account_cache();
+            (void)co_await cold->acquire();  // a failed fetch is logged too
+            cold->stop();
             sa->stop();
             iga->stop();
         },
@@ -63,6 +71,8 @@ TEST_CASE("token values, assertions, secrets and key material never reach the lo
     REQUIRE(tokens.size() == 4);
     CHECK(log.find("obtained") != std::string::npos);  // the capture works
     CHECK(log.find("failed") != std::string::npos);
+    CHECK(kept);
+    CHECK(log.find("it is kept") != std::string::npos);
     for (auto const& t : tokens) CHECK(log.find(t) == std::string::npos);
     CHECK(log.find("eyJ") == std::string::npos);  // no JWT (assertion) of any kind
     CHECK(log.find(test::client_secret) == std::string::npos);

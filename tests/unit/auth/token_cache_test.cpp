@@ -1,5 +1,6 @@
 // The token cache against the simulator: single flight, refresh ahead of expiry, outage
-// behaviour, bounded waits, rejection. Progress is observed through fetch events, not time.
+// behaviour, bounded waits, rejection and its bound. Progress is observed through fetch events,
+// not time; the bound's interval passes on a clock the test moves forward.
 #include "auth/token_cache.hpp"
 #include <boost/asio/detached.hpp>
 #include "auth/sources.hpp"
@@ -14,6 +15,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// The cache's clock in the tests of the 401 bound: it stands still until the test moves it, so
+// the interval's edges are checked exactly. Only those tests use it: the refresh loop's own
+// waits need a clock that moves.
+struct test_clock {
+    static inline boot_clock::time_point at = boot_clock::now();
+    static boot_clock::time_point now() { return at; }
+};
+
 struct harness {
     test::sim_fixture& f;
     net::io_context ioc;
@@ -22,13 +31,13 @@ struct harness {
     net::steady_timer signal{ioc};
 
     harness(test::sim_fixture& fixture, config::token_settings settings, std::chrono::milliseconds wait = 5s,
-            std::chrono::milliseconds request_timeout = 10s)
+            std::chrono::milliseconds request_timeout = 10s, auth::clock_reading now = &boot_clock::now)
         : f(fixture) {
         auto source =
             auth::make_client_credentials_source(*f.tls, f.client(), {{5s, 5s}, request_timeout, 1 << 20});
         cache = std::make_shared<auth::token_cache>(ioc.get_executor(), std::move(source),
                                                     std::vector<std::string>{"fr:idm:*", "fr:iga:*"},
-                                                    settings, wait);
+                                                    settings, wait, now);
         cache->on_fetch([this](auth::fetch_event const& e) {
             events.push_back(e);
             signal.cancel();
@@ -189,13 +198,67 @@ TEST_CASE("reject drops only the token that was refused", "[cache]") {
     h.run([&]() -> net::awaitable<void> {
         auto const t1 = co_await h.cache->acquire();
         REQUIRE(t1.has_value());
-        h.cache->reject(t1->token);
+        CHECK(h.cache->reject(t1->token) == auth::rejection::replaced);
         auto const t2 = co_await h.cache->acquire();
         REQUIRE(t2.has_value());
         CHECK(t2->token != t1->token);
-        h.cache->reject(t1->token);  // a late 401 for the old token: t2 stays
+        // A late 401 for the old token: t2 stays, and the request may be replayed with it.
+        CHECK(h.cache->reject(t1->token) == auth::rejection::replaced);
         auto const t3 = co_await h.cache->acquire();
         CHECK(t3->token == t2->token);
+    });
+    CHECK(f.sim->stats().token_requests == 2);
+}
+
+TEST_CASE(
+    "a 401 forces at most one refresh per forced_refresh_interval, and the refused token is kept meanwhile",
+    "[cache]") {
+    test::sim_fixture f;
+    config::token_settings settings;
+    REQUIRE(settings.forced_refresh_interval == 30s);  // the default, so the bound needs no config
+    test_clock::at = boot_clock::now();
+    harness h(f, settings, 5s, 10s, &test_clock::now);
+    h.run([&]() -> net::awaitable<void> {
+        auto const t1 = co_await h.cache->acquire();
+        REQUIRE(t1.has_value());
+        CHECK(h.cache->reject(t1->token) == auth::rejection::replaced);
+        auto const t2 = co_await h.cache->acquire();
+        REQUIRE(t2.has_value());
+        CHECK(t2->token != t1->token);
+
+        // The fresh token refused too, within the interval: kept, and no fetch.
+        test_clock::at += 29s;
+        CHECK(h.cache->reject(t2->token) == auth::rejection::kept);
+        CHECK(h.cache->reject(t2->token) == auth::rejection::kept);
+        auto const still = h.cache->try_acquire();
+        REQUIRE(still.has_value());
+        CHECK(still->token == t2->token);
+        CHECK(f.sim->stats().token_requests == 2);
+
+        // The first 401 after the interval replaces it: a revoked token is not kept for long.
+        test_clock::at += 1s;
+        CHECK(h.cache->reject(t2->token) == auth::rejection::replaced);
+        auto const t3 = co_await h.cache->acquire();
+        REQUIRE(t3.has_value());
+        CHECK(t3->token != t2->token);
+        // ... and that refresh opens the next interval.
+        CHECK(h.cache->reject(t3->token) == auth::rejection::kept);
+    });
+    CHECK(f.sim->stats().token_requests == 3);
+}
+
+TEST_CASE("many 401s for the same token at once cause one fetch, and each may be replayed", "[cache]") {
+    test::sim_fixture f;
+    harness h(f, {});
+    h.run([&]() -> net::awaitable<void> {
+        auto const t1 = co_await h.cache->acquire();
+        REQUIRE(t1.has_value());
+        // Requests in flight with t1 all come back 401: the first drops it, the others find it
+        // gone and wait for the same fetch.
+        for (int i = 0; i < 10; ++i) CHECK(h.cache->reject(t1->token) == auth::rejection::replaced);
+        auto const t2 = co_await h.cache->acquire();
+        REQUIRE(t2.has_value());
+        CHECK(t2->token != t1->token);
     });
     CHECK(f.sim->stats().token_requests == 2);
 }

@@ -66,6 +66,10 @@ TEST_CASE("wrong types name the path and the kind, not the value", "[config][err
                Contains("config: tokens.refresh_fraction: expected a number from 0 to 0.5"));
     CHECK_THAT(f.error(sa_config(R"("tokens": {"assertion_lifetime_s": 1801})")),
                Contains("config: tokens.assertion_lifetime_s: expected an integer from 10 to 1800"));
+    // 0 would let every upstream 401 force a token fetch again.
+    CHECK_THAT(
+        f.error(sa_config(R"("tokens": {"forced_refresh_interval_s": 0})")),
+        Contains("config: tokens.forced_refresh_interval_s: expected an integer from 1 to 3600, got 0"));
     CHECK_THAT(f.error(sa_config(R"("tokens": {"backoff_initial_ms": 5000, "backoff_max_ms": 100})")),
                Contains("config: tokens.backoff_max_ms: must not be less than backoff_initial_ms"));
     CHECK_THAT(f.error(sa_config(R"("logging": {"format": "xml"})")),

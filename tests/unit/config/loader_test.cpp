@@ -107,6 +107,7 @@ TEST_CASE("full.json: every section is read", "[config][load]") {
     CHECK(c.tokens.backoff_initial == 500ms);
     CHECK(c.tokens.backoff_max == 5000ms);
     CHECK(c.tokens.assertion_lifetime == 1800s);
+    CHECK(c.tokens.forced_refresh_interval == 120s);
     CHECK(c.security.allowed_hosts == std::vector<std::string>{"localhost", "[::1]"});  // lower-cased
     CHECK(c.security.allowed_origins == std::vector<std::string>{"http://localhost:3000"});
     REQUIRE(c.security.required_header);

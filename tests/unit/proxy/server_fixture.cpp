@@ -58,9 +58,12 @@ net::awaitable<auth::grant_result> stub_authenticator::acquire() {
     co_return current_;
 }
 
-void stub_authenticator::reject(std::shared_ptr<auth::access_token const> const& token) {
+auth::rejection stub_authenticator::reject(std::shared_ptr<auth::access_token const> const& token) {
     ++rejects;
-    if (token == current_.token) current_ = {};
+    if (token != current_.token) return auth::rejection::replaced;
+    if (keep_refused) return auth::rejection::kept;
+    current_ = {};
+    return auth::rejection::replaced;
 }
 
 proxy_fixture::proxy_fixture(fixture_options options)

@@ -21,19 +21,21 @@
 
 namespace aic::test {
 
-// Hands out one cached sim token; reject() drops it like the real cache does.
+// Hands out one cached sim token; reject() drops it like the real cache does, or keeps it as the
+// cache does when a 401 forced a refresh moments ago (`keep_refused`).
 class stub_authenticator : public auth::authenticator {
 public:
     stub_authenticator(sim::tenant_sim& sim, std::string credential, std::vector<std::string> scopes);
     net::awaitable<auth::grant_result> acquire() override;
-    void reject(std::shared_ptr<auth::access_token const> const& token) override;
+    auth::rejection reject(std::shared_ptr<auth::access_token const> const& token) override;
     auth::auth_status status() const override { return {}; }
     void start() override {}
     void stop() override {}
 
     std::atomic<int> acquires{0};
     std::atomic<int> rejects{0};
-    std::atomic<bool> failing{false};  // acquire() answers a token_error
+    std::atomic<bool> failing{false};       // acquire() answers a token_error
+    std::atomic<bool> keep_refused{false};  // reject() keeps the token
 
 private:
     sim::tenant_sim& sim_;

@@ -154,6 +154,21 @@ TEST_CASE("401 after a replay is passed through, not retried forever", "[proxy][
     CHECK(f.auth->rejects == 1);
 }
 
+TEST_CASE("401 for a token the cache keeps is passed through, not replayed", "[proxy][server]") {
+    proxy_fixture f;
+    blocking_client c{f.endpoint()};
+    REQUIRE(c.send(make_request(http::verb::get, "/openidm/a")).result_int() == 200);
+    f.auth->keep_refused = true;  // as after a refresh a 401 forced moments ago
+    f.sim.revoke_all_tokens();
+    auto res = c.send(make_request(http::verb::post, "/openidm/b", "small body"));
+    CHECK(res.result_int() == 401);  // the tenant's answer, unchanged
+    CHECK(json::parse(res.body()).at("error").as_string() == "invalid_token");
+    CHECK(res.keep_alive());
+    CHECK(f.auth->rejects == 1);
+    CHECK(f.auth->acquires == 2);                 // a, b: none for a replay
+    CHECK(f.sim.stats().resource_requests == 2);  // a, b: no replay
+}
+
 TEST_CASE("an upstream with an untrusted certificate: 502, nothing sent", "[proxy][server]") {
     proxy_fixture f;
     blocking_client c{f.endpoint()};
