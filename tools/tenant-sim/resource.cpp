@@ -174,6 +174,9 @@ net::awaitable<bool> serve_resource(tls_stream& s, beast::flat_buffer& buf, requ
                                        req.method() == http::verb::head);
     }
     if (ends_with("/_sim/upgrade")) co_return co_await write_unasked_upgrade(s);
+    // An API that refuses every caller for reasons of its own, whatever token it is shown.
+    if (ends_with("/_sim/unauthorized"))
+        co_return co_await write_json(s, 401, error_json("invalid_client"), version, keep);
     if (ends_with("/_sim/drip"))
         co_return co_await write_drip(s, version, keep, query_number(query, "chunks", 3));
     if (ends_with("/_sim/slow")) co_await wait_ms(static_cast<std::int64_t>(query_number(query, "ms", 0)));
