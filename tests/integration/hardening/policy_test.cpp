@@ -13,14 +13,22 @@ namespace json = boost::json;
 using namespace aic::test;
 using namespace aic::test::hardening;
 
+namespace {
+
+json::object openidm_route_allowing(json::array methods) {
+    return json::object{{"prefix", "/openidm"},
+                        {"credential", "sa"},
+                        {"scopes", json::array{"fr:idm:*"}},
+                        {"methods", std::move(methods)}};
+}
+
+}  // namespace
+
 TEST_CASE("a route's methods allow-list refuses other methods with 405 and an Allow header") {
     sim_process sim;
     auto config = demo_config(sim);
     config["routes"] = json::array{
-        json::object{{"prefix", "/openidm"},
-                     {"credential", "sa"},
-                     {"scopes", json::array{"fr:idm:*"}},
-                     {"methods", json::array{"get", "HEAD"}}},
+        openidm_route_allowing(json::array{"get", "HEAD"}),
         json::object{{"prefix", "/am"}, {"credential", "sa"}, {"scopes", json::array{"fr:am:*"}}},
     };
     proxy_process proxy{sim.dir(), config};
@@ -55,12 +63,7 @@ TEST_CASE("a route's methods allow-list refuses other methods with 405 and an Al
 TEST_CASE("a refused HEAD request gets the refusal's head alone, and the connection stays in step") {
     sim_process sim;
     auto config = demo_config(sim);
-    config["routes"] = json::array{
-        json::object{{"prefix", "/openidm"},
-                     {"credential", "sa"},
-                     {"scopes", json::array{"fr:idm:*"}},
-                     {"methods", json::array{"POST"}}},
-    };
+    config["routes"] = json::array{openidm_route_allowing(json::array{"POST"})};
     proxy_process proxy{sim.dir(), config};
     auto const before = sim.stats().resource_requests;
 
