@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <array>
 
 namespace aic::proxy {
 namespace {
@@ -130,10 +131,18 @@ int hex_digit(char c) noexcept {
     return ascii::lower(c) - 'a' + 10;
 }
 
-bool contains_oauth2(std::string_view path) noexcept {
-    constexpr std::string_view word = "oauth2";
-    for (std::size_t i = 0; i + word.size() <= path.size(); ++i)
-        if (ascii::lower(path[i]) == 'o' && iequals(path.substr(i, word.size()), word)) return true;
+constexpr std::array<std::string_view, 4> token_endpoints{"access_token", "tokeninfo", "introspect",
+                                                          "revoke"};
+
+// Whether the path's last non-empty segment, without ";" parameters, could name a token endpoint,
+// read as it is (no escapes). A scan of one segment from the end rather than of the whole path:
+// this runs for every relayed request.
+bool ends_like_token_endpoint(std::string_view path) noexcept {
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    std::string_view last = path.substr(path.rfind('/') + 1);
+    last = last.substr(0, last.find(';'));
+    for (auto const endpoint : token_endpoints)
+        if (iequals(last, endpoint)) return true;
     return false;
 }
 
@@ -216,9 +225,9 @@ std::optional<refusal> check_method(config::route const& route, http::verb /*met
 }
 
 std::optional<refusal> check_token_endpoint(std::string_view path) {
-    // Cheap first: a path with no "oauth2" in any case and no escape (almost every request) skips
-    // the decoding below.
-    if (path.find('%') == std::string_view::npos && !contains_oauth2(path)) return std::nullopt;
+    // Cheap first: a path with no escape whose last segment names no token endpoint (almost every
+    // request) skips the decoding below.
+    if (path.find('%') == std::string_view::npos && !ends_like_token_endpoint(path)) return std::nullopt;
     bool under_oauth2 = false;
     std::string last;
     std::size_t start = 1;
@@ -231,7 +240,7 @@ std::optional<refusal> check_token_endpoint(std::string_view path) {
         start = end + 1;
     }
     if (!under_oauth2) return std::nullopt;
-    for (std::string_view const endpoint : {"access_token", "tokeninfo", "introspect", "revoke"})
+    for (auto const endpoint : token_endpoints)
         if (last == endpoint)
             return forbidden("the tenant's OAuth 2.0 " + std::string{endpoint} +
                              " endpoint is not relayed: it would hand out or spend the route's token");
