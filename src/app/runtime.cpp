@@ -96,9 +96,10 @@ net::awaitable<void> runtime::reload() {
         for (auto const& [key, authenticator] : wiring_.authenticators) authenticator->stop();
         wiring_ = std::move(next_wiring);
         cfg_ = std::move(next);
-        ops::setup_logging(cfg_.logging);  // level, format and access log may have changed
+        // Warned before the new logging settings apply: a new level of "error" must not hide them.
         for (auto const& path : ignored)
             spdlog::warn("reload: {} changed; that takes a restart and is ignored", path);
+        ops::setup_logging(cfg_.logging);  // level, format and access log may have changed
         spdlog::info("reload: configuration and credentials reloaded ({} routes)", cfg_.routes.size());
     } catch (std::exception const& e) {
         spdlog::error("reload refused, the running configuration stays: {}", e.what());

@@ -181,3 +181,18 @@ TEST_CASE(
           std::string::npos);
     CHECK(metrics.find("route=\"none\"") == std::string::npos);
 }
+
+TEST_CASE("SIGHUP that also raises the log level to error still shows the restart-only warnings") {
+    sim_process sim;
+    auto config = single_route_config(sim);
+    proxy_process proxy{sim.dir(), config};
+    auto next = config;
+    next["logging"] = json::object{{"level", "error"}};
+    next["limits"] = json::object{{"max_body_bytes", 16}};
+    proxy.rewrite_config(next);
+    proxy.reload();
+    // Logged under the running level, before the new one applies.
+    REQUIRE(proxy.process().wait_for_line(
+        "reload: limits.max_body_bytes changed; that takes a restart and is ignored", log_wait));
+    CHECK(proxy.client()->request("GET", "/openidm/managed/alpha_user").status == 200);
+}
