@@ -8,7 +8,6 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
-#include <array>
 
 namespace aic::proxy {
 namespace {
@@ -126,43 +125,6 @@ bool allows(config::route const& route, std::string_view method) {
     return std::find(route.methods.begin(), route.methods.end(), method) != route.methods.end();
 }
 
-int hex_digit(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    return ascii::lower(c) - 'a' + 10;
-}
-
-constexpr std::array<std::string_view, 4> token_endpoints{"access_token", "tokeninfo", "introspect",
-                                                          "revoke"};
-
-// Whether the path's last non-empty segment, without ";" parameters, could name a token endpoint,
-// read as it is (no escapes). A scan of one segment from the end rather than of the whole path:
-// this runs for every relayed request.
-bool ends_like_token_endpoint(std::string_view path) noexcept {
-    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-    std::string_view last = path.substr(path.rfind('/') + 1);
-    last = last.substr(0, last.find(';'));
-    for (auto const endpoint : token_endpoints)
-        if (iequals(last, endpoint)) return true;
-    return false;
-}
-
-// One path segment as the tenant reads it: percent-decoded, cut at ';' (matrix parameters), lower
-// case. Escapes are well formed here (check_target refused the others).
-std::string decoded_segment(std::string_view seg) {
-    std::string out;
-    out.reserve(seg.size());
-    for (std::size_t i = 0; i < seg.size(); ++i) {
-        char c = seg[i];
-        if (c == '%' && i + 2 < seg.size()) {
-            c = static_cast<char>(hex_digit(seg[i + 1]) * 16 + hex_digit(seg[i + 2]));
-            i += 2;
-        }
-        if (c == ';') break;
-        out.push_back(ascii::lower(c));
-    }
-    return out;
-}
-
 }  // namespace
 
 template <class Fields>
@@ -222,29 +184,6 @@ std::optional<refusal> check_method(config::route const& route, http::verb /*met
     if (method_text == "HEAD" && allows(route, "GET")) return std::nullopt;
     return method_not_allowed("method " + quoted(method_text) + " not allowed on " + route.prefix +
                               "; allowed: " + allow_header(route));
-}
-
-std::optional<refusal> check_token_endpoint(std::string_view path) {
-    // Cheap first: a path with no escape whose last segment names no token endpoint (almost every
-    // request) skips the decoding below.
-    if (path.find('%') == std::string_view::npos && !ends_like_token_endpoint(path)) return std::nullopt;
-    bool under_oauth2 = false;
-    std::string last;
-    std::size_t start = 1;
-    while (start <= path.size()) {
-        std::size_t end = path.find('/', start);
-        if (end == std::string_view::npos) end = path.size();
-        std::string seg = decoded_segment(path.substr(start, end - start));
-        if (seg == "oauth2") under_oauth2 = true;
-        if (!seg.empty()) last = std::move(seg);
-        start = end + 1;
-    }
-    if (!under_oauth2) return std::nullopt;
-    for (auto const endpoint : token_endpoints)
-        if (last == endpoint)
-            return forbidden("the tenant's OAuth 2.0 " + std::string{endpoint} +
-                             " endpoint is not relayed: it would hand out or spend the route's token");
-    return std::nullopt;
 }
 
 template std::optional<refusal> check_head(http::header<true, http::fields> const&, config::security const&);

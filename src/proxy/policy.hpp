@@ -26,11 +26,4 @@ std::optional<refusal> check_method(config::route const& route, http::verb metho
 // The route's allow-list as an Allow header value ("GET, HEAD"); empty when all are allowed.
 std::string allow_header(config::route const& route);
 
-// 403 for the tenant's OAuth 2.0 endpoints that deal in tokens, on any route: tokeninfo answers
-// with the very token it is sent (any local process could read the route's token through the
-// proxy), and the token, introspection and revocation endpoints would spend or churn it. Matched
-// as the tenant will read the path: per segment, percent-decoded, without ";" parameters, any case.
-// `path` has passed check_target (no dot segments, well-formed escapes).
-std::optional<refusal> check_token_endpoint(std::string_view path);
-
 }  // namespace aic::proxy

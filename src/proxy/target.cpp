@@ -82,6 +82,35 @@ bool is_dot_segment(std::string_view seg) noexcept {
     return dots == 1 || dots == 2;
 }
 
+constexpr std::array<std::string_view, 4> token_endpoints{"access_token", "tokeninfo", "introspect",
+                                                          "revoke"};
+
+// Whether the path's last non-empty segment, without ";" parameters, could name a token endpoint,
+// read as it is (no escapes). A scan of one segment from the end rather than of the whole path:
+// this runs for every relayed request.
+bool ends_like_token_endpoint(std::string_view path) noexcept {
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    std::string_view last = path.substr(path.rfind('/') + 1);
+    last = last.substr(0, last.find(';'));
+    for (auto const endpoint : token_endpoints)
+        if (iequals(last, endpoint)) return true;
+    return false;
+}
+
+// One path segment as the tenant reads it: percent-decoded (decode_at), cut at ';' (matrix
+// parameters), lower case.
+std::string decoded_segment(std::string_view seg) {
+    std::string out;
+    out.reserve(seg.size());
+    std::size_t i = 0;
+    while (i < seg.size()) {
+        char const c = decode_at(seg, i);
+        if (c == ';') break;
+        out.push_back(lower(c));
+    }
+    return out;
+}
+
 std::optional<refusal> check_path(std::string_view path) {
     if (path.empty() || path.front() != '/') return bad_request("request target must start with '/'");
     if (path.size() >= 2 && (path[1] == '/' || path[1] == '\\'))
@@ -174,6 +203,29 @@ bool host_allowed(std::string_view host, std::vector<std::string> const& allowed
             return true;
     }
     return false;
+}
+
+std::optional<refusal> check_token_endpoint(std::string_view path) {
+    // Cheap first: a path with no escape whose last segment names no token endpoint (almost every
+    // request) skips the decoding below.
+    if (path.find('%') == std::string_view::npos && !ends_like_token_endpoint(path)) return std::nullopt;
+    bool under_oauth2 = false;
+    std::string last;
+    std::size_t start = 1;
+    while (start <= path.size()) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        std::string seg = decoded_segment(path.substr(start, end - start));
+        if (seg == "oauth2") under_oauth2 = true;
+        if (!seg.empty()) last = std::move(seg);
+        start = end + 1;
+    }
+    if (!under_oauth2) return std::nullopt;
+    for (auto const endpoint : token_endpoints)
+        if (last == endpoint)
+            return forbidden("the tenant's OAuth 2.0 " + std::string{endpoint} +
+                             " endpoint is not relayed: it would hand out or spend the route's token");
+    return std::nullopt;
 }
 
 std::optional<refusal> check_target(std::string_view target, config::security const& sec, checked_target& out,

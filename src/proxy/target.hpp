@@ -26,6 +26,13 @@ struct checked_target {
 std::optional<refusal> check_target(std::string_view target, config::security const& sec, checked_target& out,
                                     http::verb method = http::verb::unknown);
 
+// 403 for the tenant's OAuth 2.0 endpoints that deal in tokens, on any route: tokeninfo answers
+// with the very token it is sent (any local process could read the route's token through the
+// proxy), and the token, introspection and revocation endpoints would spend or churn it. Matched
+// as the tenant will read the path: per segment, percent-decoded, without ";" parameters, any case.
+// `path` has passed check_target (no dot segments, well-formed escapes).
+std::optional<refusal> check_token_endpoint(std::string_view path);
+
 // Host-header style comparison shared with the policy: `host` is "name[:port]" or "[v6][:port]";
 // true when its name (port dropped) equals one of `allowed` case-insensitively. False for a
 // malformed host (empty name, non-digit port).

@@ -1,5 +1,6 @@
 // check_head and check_method: listener safety decided on the request head.
 #include "proxy/policy.hpp"
+#include "proxy/target.hpp"
 
 #include <catch2/catch.hpp>
 
