@@ -232,12 +232,6 @@ net::awaitable<error_code> read_whole_head(client_stream& stream, beast::flat_bu
     }
 }
 
-bool ends_within(beast::flat_buffer const& buffer, char end, std::size_t limit) {
-    std::string_view const data{static_cast<char const*>(buffer.data().data()), buffer.size()};
-    auto const at = data.substr(0, limit).find(end);
-    return at != std::string_view::npos;
-}
-
 std::string_view path_of(std::string_view target) {
     auto q = target.find('?');
     return q == std::string_view::npos ? target : target.substr(0, q);
@@ -321,8 +315,6 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket 
             record(*env, o, id, "-", "-", started);
             break;
         }
-        // Before the parser consumes the request line: whether it ended within the limit (414 or 431).
-        bool const request_line_fits = ends_within(buffer, '\n', lim.max_header_bytes);
         // The whole head is in `buffer` (read_whole_head): parse it in place; need_more means it
         // was not whole after all, and Beast reads on.
         error_code ec = parse_buffered_head(parser, buffer);
@@ -334,7 +326,9 @@ net::awaitable<void> run_session(std::shared_ptr<server_env> env, client_socket 
             if (ec == http::error::header_limit || ec == http::error::body_limit || is_parse_error(ec)) {
                 auto const id = make_request_id({});
                 request_outcome o;
-                auto r = refusal_for_read_error(ec, request_line_fits);
+                // The parser has the target once it has read the whole request line: with none,
+                // that line is what ran over the limit.
+                auto r = refusal_for_read_error(ec, !parser.get().target().empty());
                 o.status = static_cast<unsigned>(r.status);
                 co_await write_response(stream, error_response(r, id, 11, false), to.body_io);
                 record(*env, o, id, "-", "-", started);
