@@ -2,6 +2,7 @@
 #include "net/tls_connect.hpp"
 
 #include "core/error.hpp"
+#include "net/tls_sessions.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -70,6 +71,7 @@ net::awaitable<connect_result> connect_tls(ssl::context& ctx, https_url target, 
     if (!set_peer_name(stream->native_handle(), target.host))
         co_return failure(connect_phase::handshake, make_error_code(errc::bad_url),
                           "invalid TLS peer name " + target.host);
+    offer_session(stream->native_handle(), where);
     stream->expires_after(timeouts.handshake);
     auto [hec] = co_await stream->async_handshake(use_nothrow);
     if (hec) co_return failure(connect_phase::handshake, hec, handshake_detail(*stream, target, hec));

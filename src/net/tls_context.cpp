@@ -1,5 +1,7 @@
 #include "net/tls_context.hpp"
 
+#include "net/tls_sessions.hpp"
+
 #include <openssl/ssl.h>
 
 #include <stdexcept>
@@ -21,8 +23,8 @@ std::shared_ptr<ssl::context> make_client_context(config::tls_settings const& se
         if (ec)
             throw std::runtime_error("tls.ca_file: cannot load " + settings.ca_file + ": " + ec.message());
     }
-    // Session resumption makes reconnects to the tenant cheaper; the cache is per context.
-    SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_CLIENT);
+    // Reconnects to an upstream resume its last session (net/tls_sessions.hpp).
+    enable_session_resumption(*ctx);
     return ctx;
 }
 

@@ -158,6 +158,7 @@ struct metrics_registry::impl {
     std::vector<route_stats> stats;
     std::array<counter, error_kinds.size()> upstream_errors{};
     counter upstream_connections{0};
+    counter upstream_connections_resumed{0};
     std::atomic<std::int64_t> active_connections{0};
     std::vector<counter> accepted;  // per event loop: how evenly the kernel spreads connections
 
@@ -205,8 +206,9 @@ void metrics_registry::upstream_error(std::string_view kind) {
     impl_->upstream_errors[i].fetch_add(1, std::memory_order_relaxed);
 }
 
-void metrics_registry::upstream_connection_opened() {
+void metrics_registry::upstream_connection_opened(bool resumed_tls_session) {
     impl_->upstream_connections.fetch_add(1, std::memory_order_relaxed);
+    if (resumed_tls_session) impl_->upstream_connections_resumed.fetch_add(1, std::memory_order_relaxed);
 }
 
 void metrics_registry::connection_opened(std::size_t loop) {
@@ -301,6 +303,10 @@ std::string metrics_registry::render(std::vector<token_gauge> const& tokens) con
                   "Upstream TLS connections opened (pool misses).");
     sample(out, "aic_proxy_upstream_connections_opened_total")
         .value(impl_->upstream_connections.load(std::memory_order_relaxed));
+    append_header(out, "aic_proxy_upstream_connections_resumed_total", "counter",
+                  "Upstream TLS connections opened by resuming a session (no certificate exchanged).");
+    sample(out, "aic_proxy_upstream_connections_resumed_total")
+        .value(impl_->upstream_connections_resumed.load(std::memory_order_relaxed));
 
     append_header(out, "aic_proxy_active_connections", "gauge", "Client connections currently open.");
     auto const active = impl_->active_connections.load(std::memory_order_relaxed);

@@ -43,7 +43,7 @@ public:
     void request_done(std::size_t route_index, std::string_view method, unsigned status,
                       std::chrono::nanoseconds duration, std::uint64_t bytes_in, std::uint64_t bytes_out);
     void upstream_error(std::string_view kind);  // "connect", "tls", "timeout", "io"
-    void upstream_connection_opened();
+    void upstream_connection_opened(bool resumed_tls_session);
     void connection_opened(std::size_t loop = 0);
     void connection_closed();
 

@@ -4,6 +4,7 @@
 #include "proxy/forwarder.hpp"
 
 #include "core/scope_exit.hpp"
+#include "net/tls_sessions.hpp"
 #include "proxy/body_relay.hpp"
 #include "proxy/errors.hpp"
 #include "proxy/upstream_headers.hpp"
@@ -97,7 +98,7 @@ net::awaitable<std::unique_ptr<net_tls::tls_stream>> open_connection(server_env&
         failure = std::make_unique<refusal>(bad_gateway(failed.detail));
         co_return nullptr;
     }
-    env.metrics.upstream_connection_opened();
+    env.metrics.upstream_connection_opened(net_tls::session_resumed((*conn)->native_handle()));
     co_return std::move(*conn);
 }
 

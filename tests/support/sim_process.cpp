@@ -86,8 +86,8 @@ http_response sim_process::control(std::string const& method, std::string const&
 
 sim_stats sim_process::stats() {
     auto const body = json::parse(control("GET", "/_sim/stats").body).as_object();
-    return {num(body, "token_requests"), num(body, "tokens_issued"), num(body, "token_errors"),
-            num(body, "resource_requests"), num(body, "tls_connections")};
+    return {num(body, "token_requests"),    num(body, "tokens_issued"),   num(body, "token_errors"),
+            num(body, "resource_requests"), num(body, "tls_connections"), num(body, "tls_resumed")};
 }
 
 void sim_process::set_token_fault(std::string const& name) {

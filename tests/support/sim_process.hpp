@@ -14,7 +14,7 @@ namespace aic::test {
 
 struct sim_stats {
     std::uint64_t token_requests = 0, tokens_issued = 0, token_errors = 0, resource_requests = 0,
-                  tls_connections = 0;
+                  tls_connections = 0, tls_resumed = 0;
 };
 
 class sim_process {

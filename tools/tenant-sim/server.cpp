@@ -9,6 +9,8 @@
 #include "resource.hpp"
 #include "sim_state.hpp"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
 
@@ -39,6 +41,7 @@ std::string stats_json(counters const& c) {
     o["token_errors"] = c.token_errors;
     o["resource_requests"] = c.resource_requests;
     o["tls_connections"] = c.tls_connections;
+    o["tls_resumed"] = c.tls_resumed;
     return json::serialize(o);
 }
 
@@ -126,7 +129,8 @@ struct sim_server::impl {
         auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, use_nothrow);
         if (hec) co_return;
         beast::get_lowest_layer(stream).expires_never();
-        state->note_tls_connection();
+        bool const resumed = SSL_session_reused(stream.native_handle()) == 1;
+        state->note_tls_connection(resumed);
 
         beast::flat_buffer buf;
         bool first = true;
@@ -139,7 +143,7 @@ struct sim_server::impl {
             conn.idle = false;
             if (ec) break;
             if (first && std::string_view{parser.get().target()}.rfind("/_sim/", 0) == 0)
-                state->discount_tls_connection();
+                state->discount_tls_connection(resumed);
             first = false;
             bool keep = false;
             try {

@@ -82,14 +82,16 @@ void sim_state::note_resource_request(std::vector<std::string> header_lines) {
     last_headers_ = std::move(header_lines);
 }
 
-void sim_state::note_tls_connection() {
+void sim_state::note_tls_connection(bool resumed) {
     std::lock_guard lock{mu_};
     ++counters_.tls_connections;
+    if (resumed) ++counters_.tls_resumed;
 }
 
-void sim_state::discount_tls_connection() {
+void sim_state::discount_tls_connection(bool resumed) {
     std::lock_guard lock{mu_};
     if (counters_.tls_connections > 0) --counters_.tls_connections;
+    if (resumed && counters_.tls_resumed > 0) --counters_.tls_resumed;
 }
 
 resource_auth sim_state::authorize(std::string_view path, std::string_view authorization,

@@ -49,10 +49,10 @@ public:
     void note_resource_request(std::vector<std::string> header_lines);
     resource_auth authorize(std::string_view path, std::string_view authorization, std::string_view api_key,
                             std::string_view api_secret);
-    void note_tls_connection();
+    void note_tls_connection(bool resumed);
     // A connection whose first request is a control request (a test reading stats) is not
     // tenant traffic: it is taken back out of tls_connections so keep-alive assertions stay exact.
-    void discount_tls_connection();
+    void discount_tls_connection(bool resumed);
 
     void set_token_fault(token_fault f);
     void set_expires_in(int seconds);

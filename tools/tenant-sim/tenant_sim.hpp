@@ -50,6 +50,7 @@ struct counters {
     std::uint64_t token_errors = 0;
     std::uint64_t resource_requests = 0;
     std::uint64_t tls_connections = 0;
+    std::uint64_t tls_resumed = 0;  // of those, handshakes that resumed a session
 };
 
 class sim_state;

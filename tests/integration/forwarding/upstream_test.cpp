@@ -1,7 +1,7 @@
-// The upstream side: pooled keep-alive connections, a stale pooled connection retried, a revoked
-// token replaced and the request replayed (but an endpoint that refuses every token forces no
-// more than one refresh), unreachable and untrusted upstreams as 502 JSON, the
-// upstream deadlines (504, and a deadline that moves with each read).
+// The upstream side: pooled keep-alive connections, new ones resuming the TLS session, a stale
+// pooled connection retried, a revoked token replaced and the request replayed (but an endpoint
+// that refuses every token forces no more than one refresh), unreachable and untrusted upstreams
+// as 502 JSON, the upstream deadlines (504, and a deadline that moves with each read).
 #include "echo.hpp"
 #include "proxy_process.hpp"
 #include "sim_process.hpp"
@@ -44,6 +44,13 @@ void check_error_json(http_response const& res, unsigned status, std::string con
         CHECK(body.at("request_id").as_string() == id);
 }
 
+// The value of an unlabelled sample in a Prometheus text page; -1 when it is missing.
+double metric_value(std::string const& page, std::string const& name) {
+    auto const at = page.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(page.substr(at + name.size() + 2));
+}
+
 // What the simulator saw of one request sent after it closed the proxy's idle pooled connection.
 struct after_pooled_close {
     unsigned status = 0;
@@ -83,6 +90,33 @@ TEST_CASE("500 sequential keep-alive requests use at most 4 upstream TLS connect
     CHECK(after.tls_connections - before.tls_connections <= 4);
     CHECK(after.token_requests == before.token_requests);
     CHECK(client->connections_opened() == 1);
+}
+
+TEST_CASE("a new upstream connection resumes the TLS session of the last one to that upstream") {
+    sim_process sim;
+    auto config = demo_config(sim);
+    // No idle connections kept: every request opens a connection of its own.
+    if (!config.contains("limits")) config["limits"] = json::object{};
+    config["limits"].as_object()["upstream_pool_size"] = 0;
+    proxy_process proxy{sim.dir(), config};
+    auto client = proxy.client();
+    // The first connection's full handshake brings the session (with TLS 1.3, a ticket that
+    // arrives with the response).
+    echo_of(client->request("GET", "/openidm/first"));
+    auto const before = sim.stats();
+    for (int i = 0; i < 3; ++i) echo_of(client->request("GET", "/openidm/again/" + std::to_string(i)));
+    auto const after = sim.stats();
+    CHECK(after.tls_connections - before.tls_connections == 3);
+    // The simulator saw each of them resume: no certificate sent, none verified.
+    CHECK(after.tls_resumed - before.tls_resumed == 3);
+    // The proxy counts them too. The first connection may have resumed already: the token fetch
+    // went to the same host and port (the simulator serves both) and left a session behind.
+    auto const metrics = client->request("GET", "/_proxy/metrics").body;
+    auto const opened = metric_value(metrics, "aic_proxy_upstream_connections_opened_total");
+    auto const resumed = metric_value(metrics, "aic_proxy_upstream_connections_resumed_total");
+    CHECK(opened == 4);
+    CHECK(resumed >= 3);
+    CHECK(resumed <= opened);
 }
 
 TEST_CASE("a pooled connection the upstream closed is retried on a fresh one") {
@@ -241,6 +275,22 @@ TEST_CASE("an upstream with an untrusted certificate is a 502 and sees no reques
     CHECK(after.tls_connections == before.tls_connections);
     // The trusted tenant still serves its routes.
     echo_of(client->request("GET", "/am/json/serverinfo"));
+}
+
+TEST_CASE("a kept TLS session is never offered to another name for the same server") {
+    // The simulator's certificate names localhost and 127.0.0.1. Reached at the same port as the
+    // IPv4-mapped IPv6 address of 127.0.0.1, a name it does not carry, it must fail verification,
+    // even right after a session was made with it as localhost: a resumed handshake carries no
+    // certificate, so a session offered across names would skip the check (keyed by port alone,
+    // this request got a 200).
+    sim_process sim;
+    auto const by_address = "https://[::ffff:127.0.0.1]:" + std::to_string(sim.port());
+    proxy_process proxy{sim.dir(), config_with_openidm_upstream(sim, by_address)};
+    auto client = proxy.client();
+    echo_of(client->request("GET", "/am/json/serverinfo"));  // as localhost: a session kept
+    auto const before = sim.stats();
+    check_error_json(client->request("GET", "/openidm/managed/alpha_user"), 502, "certificate");
+    CHECK(sim.stats().resource_requests == before.resource_requests);
 }
 
 TEST_CASE("an upstream that does not answer within upstream_response_ms is a 504 and the proxy recovers") {

@@ -201,7 +201,8 @@ TEST_CASE("upstream errors, connections and the active gauge", "[metrics]") {
     m.upstream_error("tls");
     m.upstream_error("timeout");
     m.upstream_error("made-up");
-    m.upstream_connection_opened();
+    m.upstream_connection_opened(false);
+    m.upstream_connection_opened(true);
     m.connection_opened();
     m.connection_opened();
     m.connection_opened();
@@ -211,7 +212,8 @@ TEST_CASE("upstream errors, connections and the active gauge", "[metrics]") {
     CHECK(e.sum("aic_proxy_upstream_errors_total", {{"kind", "timeout"}}) == 1);
     CHECK(e.sum("aic_proxy_upstream_errors_total", {{"kind", "connect"}}) == 0);
     CHECK(e.sum("aic_proxy_upstream_errors_total", {{"kind", "other"}}) == 1);
-    CHECK(e.sum("aic_proxy_upstream_connections_opened_total") == 1);
+    CHECK(e.sum("aic_proxy_upstream_connections_opened_total") == 2);
+    CHECK(e.sum("aic_proxy_upstream_connections_resumed_total") == 1);
     CHECK(e.types.at("aic_proxy_active_connections") == "gauge");
     CHECK(e.sum("aic_proxy_active_connections") == 2);
 }
