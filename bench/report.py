@@ -290,6 +290,16 @@ def main():
         w("```")
     else:
         w("aic-proxy `/_proxy/metrics`: n/a")
+    if metrics.exists():
+        # Over the whole run: how often a pool miss paid a full handshake (--keepalive 0: every
+        # request is a miss, so nearly all of them should have resumed a TLS session).
+        conns = [ln for ln in metrics.read_text().splitlines()
+                 if ln.startswith("aic_proxy_upstream_connections_")]
+        if conns:
+            w("\naic-proxy upstream connections over the run:\n")
+            w("```")
+            out.extend(conns)
+            w("```")
     if stats.exists():
         try:
             s = json.loads(stats.read_text())
