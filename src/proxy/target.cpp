@@ -30,10 +30,12 @@ bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
 }
 
 // The bytes check_bytes has something to say about; a table, because its loop runs over every
-// byte of every target and most bytes are none of these.
+// byte of every target and most bytes are none of these. Bytes outside ASCII are in it, so
+// refusing them costs nothing per byte that passes.
 constexpr std::array<bool, 256> notable_target_bytes = [] {
     std::array<bool, 256> t{};
     for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (int c = 0x80; c < 0x100; ++c) t[static_cast<std::size_t>(c)] = true;
     for (unsigned char const c : {' ', '#', '%', '\x7f'}) t[c] = true;
     return t;
 }();
@@ -71,14 +73,18 @@ bool is_ip_literal(std::string_view s) noexcept {
     return colon;
 }
 
-// Byte-level checks over the whole target: control bytes, NULs and malformed escapes are
-// refused anywhere, path or query.
+// Byte-level checks over the whole target: control bytes, NULs, bytes outside ASCII and malformed
+// escapes are refused anywhere, path or query.
 std::optional<refusal> check_bytes(std::string_view t) {
     for (std::size_t i = 0; i < t.size(); ++i) {
         auto const c = static_cast<unsigned char>(t[i]);
         if (!notable_target_bytes[c]) continue;
         if (c == 0) return bad_request("NUL in request target");
         if (c < 0x20 || c == 0x7f) return bad_request("control character in request target");
+        // RFC 9112 §3.2, RFC 3986 §2: a target is ASCII, anything else percent-encoded. Beast's
+        // parser lets 0x80-0xFF through; relayed raw, each server on the way may read them its own
+        // way (Latin-1, UTF-8, or a 400 of its own).
+        if (c >= 0x80) return bad_request("byte outside ASCII in request target (percent-encode it)");
         if (c == ' ') return bad_request("space in request target");
         if (c == '#') return bad_request("fragment in request target");
         if (c == '%') {

@@ -1,6 +1,7 @@
 // The raw request-target, split and checked before routing. Routing is decided on exactly the
 // bytes that are relayed, so anything a server upstream might normalise differently (dot
-// segments, encoded separators, backslashes, NULs) is refused rather than rewritten.
+// segments, encoded separators, backslashes, NULs, raw bytes outside ASCII) is refused rather
+// than rewritten.
 #pragma once
 
 #include "config/config.hpp"

@@ -39,6 +39,8 @@ TEST_CASE("check_target refuses unsafe targets with 400", "[target]") {
         std::string("/a\0b", 4), "/a%00", "/a?x=%00",
         // control bytes
         "/a\x01", "/a\tb", "/a\x7f", "/a?q=\r\n", "/a%0d%0aX-Injected:%201", "/a%7F", "/a%1f",
+        // bytes outside ASCII, raw (RFC 3986 §2: percent-encoded or not at all), path and query
+        "/caf\xc3\xa9", "/a\x80", "/a\xff", "/a?q=\xe9", "http://localhost/caf\xc3\xa9",
         // malformed percent escapes
         "%", "/%", "/a%", "/a%2", "/%zz", "/a%g0", "/a?q=%", "/a?q=%zz", "/a?q=%2",
         // not origin-form
