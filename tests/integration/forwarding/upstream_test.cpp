@@ -1,7 +1,8 @@
 // The upstream side: pooled keep-alive connections, new ones resuming the TLS session, a stale
 // pooled connection retried, a revoked token replaced and the request replayed (but an endpoint
 // that refuses every token forces no more than one refresh), unreachable and untrusted upstreams
-// as 502 JSON, the upstream deadlines (504, and a deadline that moves with each read).
+// as 502 JSON, an unasked 101, a 204's framing fields dropped, the upstream deadlines (504, and a
+// deadline that moves with each read).
 #include "echo.hpp"
 #include "proxy_process.hpp"
 #include "sim_process.hpp"
@@ -261,6 +262,38 @@ TEST_CASE("an upstream's 101 to a request that asked for no upgrade is a 502, no
     check_error_json(client->request("GET", "/openidm/_sim/upgrade"), 502, "101 Switching Protocols");
     // The client connection is still HTTP and still usable.
     echo_of(client->request("GET", "/openidm/after"));
+}
+
+TEST_CASE("a 204 is relayed without Content-Length or Transfer-Encoding, and a 304 keeps Content-Length") {
+    // RFC 9110 §8.6, RFC 9112 §6.1: a server must not send either field in a 204; a 304 may send
+    // Content-Length (the length a 200 would have had).
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    fwd::stream_client c{proxy.port()};
+    auto const exchange = [&c](std::string const& target) {
+        c.send_all("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        auto head = c.read_head();
+        c.read_body(head);
+        return head;
+    };
+
+    for (std::string target : {"/openidm/_sim/no_body", "/openidm/_sim/no_body?chunked=1"}) {
+        auto const head = exchange(target);
+        INFO(target << ":\n" << head.raw);
+        CHECK(head.status == 204);
+        CHECK(head.fields.count("content-length") == 0);
+        CHECK(head.fields.count("transfer-encoding") == 0);
+        CHECK(c.pending().empty());
+    }
+    auto const not_modified = exchange("/openidm/_sim/no_body?status=304&length=42");
+    INFO(not_modified.raw);
+    CHECK(not_modified.status == 304);
+    CHECK(not_modified.field("content-length") == "42");
+    CHECK(c.pending().empty());
+
+    // No body followed any of them: the next response on the connection is the next request's.
+    auto const next = exchange("/openidm/after");
+    REQUIRE(next.status == 200);
 }
 
 TEST_CASE("an upstream with an untrusted certificate is a 502 and sees no request") {
