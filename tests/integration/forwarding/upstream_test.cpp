@@ -1,8 +1,9 @@
 // The upstream side: pooled keep-alive connections, new ones resuming the TLS session, a stale
 // pooled connection retried, a revoked token replaced and the request replayed (but an endpoint
-// that refuses every token forces no more than one refresh), unreachable and untrusted upstreams
-// as 502 JSON, an unasked 101, a 204's framing fields dropped, the upstream deadlines (504, and a
-// deadline that moves with each read).
+// that refuses every token forces no more than one refresh; a request too large to replay gets
+// the 401, the next one a new token), unreachable and untrusted upstreams as 502 JSON, an unasked
+// 101, a 204's framing fields dropped, the upstream deadlines (504, and a deadline that moves with
+// each read).
 #include "echo.hpp"
 #include "proxy_process.hpp"
 #include "sim_process.hpp"
@@ -231,6 +232,64 @@ TEST_CASE("a revocation is recovered from with a replay beside an endpoint that 
         for (int i = 0; i < 5; ++i) CHECK(post_to_refusing_endpoint(*client).status == 401);
         CHECK(sim.stats().tokens_issued - before.tokens_issued == 1);
     }
+}
+
+TEST_CASE("a 401 on a request too large to replay drops the token: the next one gets a new token") {
+    sim_process sim;
+    auto config = demo_config(sim);
+    config["limits"] = json::object{{"replay_body_bytes", 1024}};
+    proxy_process proxy{sim.dir(), config};
+    auto client = proxy.client();
+    std::string const large(4096, 'x');  // over replay_body_bytes: not kept, so never replayed
+    auto const upload = [&] {
+        return client->request("POST", "/openidm/managed/alpha_user?_action=create",
+                               {{"Content-Type", "application/octet-stream"}}, large);
+    };
+    auto const first = echo_of(upload());
+    auto const before = sim.stats();
+    sim.revoke_all_tokens();
+
+    auto const refused = upload();
+    INFO("body " << refused.body);
+    CHECK(refused.status == 401);  // the tenant's own answer, passed through unchanged
+    CHECK(refused.body.find("invalid_token") != std::string::npos);
+    CHECK(sim.stats().resource_requests - before.resource_requests == 1);  // no replay
+
+    // The 401 dropped the revoked token, so the next upload (the old code sent the revoked token
+    // again, and so on forever for a client that only uploads) carries a new one.
+    auto const next = echo_of(upload());
+    CHECK(next.at("headers").at("authorization") != first.at("headers").at("authorization"));
+    CHECK(next.at("body_bytes").as_int64() == static_cast<std::int64_t>(large.size()));
+    auto const after = sim.stats();
+    CHECK(after.tokens_issued - before.tokens_issued == 1);
+    CHECK(after.resource_requests - before.resource_requests == 2);  // the 401 and the next upload
+}
+
+TEST_CASE("large uploads to an endpoint that answers 401 to every token cost at most one token fetch") {
+    constexpr int requests = 5;
+    sim_process sim;
+    auto config = demo_config(sim);
+    config["limits"] = json::object{{"replay_body_bytes", 1024}};
+    proxy_process proxy{sim.dir(), config};
+    auto client = proxy.client();
+    echo_of(client->request("GET", "/am/json/realms/root/realms/alpha/users"));
+    auto const before = sim.stats();
+
+    std::string const large(4096, 'x');
+    for (int i = 0; i < requests; ++i) {
+        auto const res = client->request("POST", "/am/json/realms/root/_sim/unauthorized",
+                                         {{"Content-Type", "application/octet-stream"}}, large);
+        INFO("request " << i << " body " << res.body);
+        CHECK(res.status == 401);
+        CHECK(res.body.find("invalid_client") != std::string::npos);
+    }
+    auto const after = sim.stats();
+    // The first 401 drops the token (one fetch); the rest fall in tokens.forced_refresh_interval_s
+    // and keep the new one. None is replayed.
+    CHECK(after.tokens_issued - before.tokens_issued == 1);
+    CHECK(after.resource_requests - before.resource_requests == requests);
+    echo_of(client->request("GET", "/am/json/realms/root/realms/alpha/users"));
+    CHECK(sim.stats().tokens_issued == after.tokens_issued);
 }
 
 TEST_CASE("an unreachable upstream is a 502 JSON error") {
