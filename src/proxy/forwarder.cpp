@@ -1,6 +1,6 @@
 // The relay of one request. Retries are bounded: one replay after a 401 (fresh token, when the
-// cache replaces the refused one), one retry on a fresh connection when a reused one turns out
-// closed before any response byte.
+// cache replaces the refused one and the body was kept), one retry on a fresh connection when a
+// reused one turns out closed before any response byte.
 #include "proxy/forwarder.hpp"
 
 #include "core/scope_exit.hpp"
@@ -250,8 +250,11 @@ net::awaitable<relay_outcome> forward(server_env& env, client_stream& client, re
 
         // The token was refused (revoked, or expired early): drop it and replay once with a new one,
         // unless the cache keeps it (a 401 forced a refresh moments ago): then the 401 is the answer.
-        if (res.result() == http::status::unauthorized && grant.token && !replayed_401 && replay.complete() &&
-            binding.auth->reject(grant.token) == auth::rejection::replaced) {
+        // A body too large to have been kept cannot be replayed, and its 401 is the answer too; the
+        // token is dropped all the same (bounded like any other), or a client that only uploads
+        // would be sent the revoked token for good.
+        if (res.result() == http::status::unauthorized && grant.token && !replayed_401 &&
+            binding.auth->reject(grant.token) == auth::rejection::replaced && replay.complete()) {
             replayed_401 = true;
             bool const clean =
                 co_await discard_body(*stream, up_buffer, *rp, buffer, to.body_io, max_discarded_body);

@@ -130,12 +130,15 @@ bool allows(config::route const& route, std::string_view method) {
 template <class Fields>
 std::optional<refusal> check_head(http::header<true, Fields> const& req, config::security const& sec) {
     head_facts const h = gather(req, sec);
+    // RFC 9112 §3.2: a missing (HTTP/1.1), repeated or invalid Host is a 400. A valid one that
+    // names no local host is refused (403): a page on another name (DNS rebinding).
     if (h.hosts > 1) return bad_request("more than one Host header");
     if (h.hosts == 0 && req.version() >= 11) return bad_request("missing Host header");
+    host_verdict const host = h.hosts == 1 ? check_host(h.host, sec.allowed_hosts) : host_verdict::allowed;
+    if (host == host_verdict::malformed) return bad_request("invalid Host header " + quoted(h.host));
     if (auto r = check_framing(h)) return r;
 
-    if (h.hosts == 1 && !host_allowed(h.host, sec.allowed_hosts))
-        return forbidden("Host " + quoted(h.host) + " is not allowed");
+    if (host == host_verdict::foreign) return forbidden("Host " + quoted(h.host) + " is not allowed");
 
     if (h.foreign_origin) return forbidden("cross-site request refused");
     // A browser sends no Origin with a GET navigation, a GET form or an <img>, but it does send

@@ -13,7 +13,8 @@
 
 namespace aic::proxy {
 
-// 400 for a malformed head (missing/duplicate Host, ambiguous framing), 403 for a policy refusal.
+// 400 for a malformed head (missing, duplicate or invalid Host, ambiguous framing), 403 for a
+// policy refusal.
 // For the relay's heads and for Beast's default ones (tests, tools): instantiated for both.
 template <class Fields>
 std::optional<refusal> check_head(http::header<true, Fields> const& req, config::security const& sec);

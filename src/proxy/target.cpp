@@ -30,22 +30,61 @@ bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
 }
 
 // The bytes check_bytes has something to say about; a table, because its loop runs over every
-// byte of every target and most bytes are none of these.
+// byte of every target and most bytes are none of these. Bytes outside ASCII are in it, so
+// refusing them costs nothing per byte that passes.
 constexpr std::array<bool, 256> notable_target_bytes = [] {
     std::array<bool, 256> t{};
     for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (int c = 0x80; c < 0x100; ++c) t[static_cast<std::size_t>(c)] = true;
     for (unsigned char const c : {' ', '#', '%', '\x7f'}) t[c] = true;
     return t;
 }();
 
-// Byte-level checks over the whole target: control bytes, NULs and malformed escapes are
-// refused anywhere, path or query.
+// The bytes of a Host's reg-name other than '%' (RFC 3986 §3.2.2: unreserved and sub-delims).
+constexpr std::array<bool, 256> reg_name_bytes = [] {
+    std::array<bool, 256> t{};
+    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (unsigned char const c : std::string_view{"-._~!$&'()*+,;="}) t[c] = true;
+    return t;
+}();
+
+// What may stand between a Host's brackets (RFC 3986 §3.2.2): an IPv6 address, checked for its
+// bytes (hex digits, ':' and '.', at least one ':'), or "v" HEXDIG+ "." and then unreserved,
+// sub-delims or ':' (IPvFuture).
+bool is_ip_literal(std::string_view s) noexcept {
+    if (s.empty()) return false;
+    if (s.front() == 'v' || s.front() == 'V') {
+        std::size_t i = 1;
+        while (i < s.size() && is_hex(s[i])) ++i;
+        if (i == 1 || i + 1 >= s.size() || s[i] != '.') return false;
+        for (++i; i < s.size(); ++i)
+            if (!reg_name_bytes[static_cast<unsigned char>(s[i])] && s[i] != ':') return false;
+        return true;
+    }
+    bool colon = false;
+    for (char const c : s) {
+        if (c == ':')
+            colon = true;
+        else if (!is_hex(c) && c != '.')
+            return false;
+    }
+    return colon;
+}
+
+// Byte-level checks over the whole target: control bytes, NULs, bytes outside ASCII and malformed
+// escapes are refused anywhere, path or query.
 std::optional<refusal> check_bytes(std::string_view t) {
     for (std::size_t i = 0; i < t.size(); ++i) {
         auto const c = static_cast<unsigned char>(t[i]);
         if (!notable_target_bytes[c]) continue;
         if (c == 0) return bad_request("NUL in request target");
         if (c < 0x20 || c == 0x7f) return bad_request("control character in request target");
+        // RFC 9112 §3.2, RFC 3986 §2: a target is ASCII, anything else percent-encoded. Beast's
+        // parser lets 0x80-0xFF through; relayed raw, each server on the way may read them its own
+        // way (Latin-1, UTF-8, or a 400 of its own).
+        if (c >= 0x80) return bad_request("byte outside ASCII in request target (percent-encode it)");
         if (c == ' ') return bad_request("space in request target");
         if (c == '#') return bad_request("fragment in request target");
         if (c == '%') {
@@ -172,37 +211,52 @@ std::optional<refusal> strip_absolute(std::string_view target, config::security 
 
 }  // namespace
 
-bool host_allowed(std::string_view host, std::vector<std::string> const& allowed) {
-    std::string_view name;
-    std::string_view port;
+host_verdict check_host(std::string_view host, std::vector<std::string> const& allowed) {
+    std::size_t i = 0;
     if (!host.empty() && host.front() == '[') {
         std::size_t const close = host.find(']');
-        if (close == std::string_view::npos) return false;
-        name = host.substr(0, close + 1);
-        std::string_view const tail = host.substr(close + 1);
-        if (!tail.empty()) {
-            if (tail.front() != ':') return false;
-            port = tail.substr(1);
-            if (port.empty()) return false;
-        }
+        if (close == std::string_view::npos || !is_ip_literal(host.substr(1, close - 1)))
+            return host_verdict::malformed;
+        i = close + 1;
+        if (i < host.size() && host[i] != ':') return host_verdict::malformed;
     } else {
-        std::size_t const colon = host.find(':');
-        name = host.substr(0, colon);
-        if (colon != std::string_view::npos) {
-            port = host.substr(colon + 1);
-            if (port.empty()) return false;
+        // The name's bytes, up to the port's ':'. Escapes and ':' are the rare bytes, looked at
+        // only when the table says a byte is not a plain reg-name one.
+        while (i < host.size()) {
+            auto const c = static_cast<unsigned char>(host[i]);
+            if (reg_name_bytes[c]) {
+                ++i;
+                continue;
+            }
+            if (c == ':') break;
+            if (c != '%' || host.size() - i < 3 || !is_hex(host[i + 1]) || !is_hex(host[i + 2]))
+                return host_verdict::malformed;
+            i += 3;
         }
+        if (i == 0) return host_verdict::malformed;
     }
-    if (name.empty() || port.size() > 5) return false;
-    for (char const c : port)
-        if (c < '0' || c > '9') return false;
+    std::string_view const name = host.substr(0, i);
+    if (i < host.size()) {
+        std::string_view const port = host.substr(i + 1);
+        if (port.empty() || port.size() > 5) return host_verdict::malformed;
+        unsigned number = 0;
+        for (char const c : port) {
+            if (c < '0' || c > '9') return host_verdict::malformed;
+            number = number * 10 + static_cast<unsigned>(c - '0');
+        }
+        if (number > 65535) return host_verdict::malformed;
+    }
     for (auto const& a : allowed) {
-        if (iequals(name, a)) return true;
+        if (iequals(name, a)) return host_verdict::allowed;
         // An entry written without brackets ("::1") still means the bracketed Host form.
         if (name.size() == a.size() + 2 && name.front() == '[' && iequals(name.substr(1, a.size()), a))
-            return true;
+            return host_verdict::allowed;
     }
-    return false;
+    return host_verdict::foreign;
+}
+
+bool host_allowed(std::string_view host, std::vector<std::string> const& allowed) {
+    return check_host(host, allowed) == host_verdict::allowed;
 }
 
 std::optional<refusal> check_token_endpoint(std::string_view path) {

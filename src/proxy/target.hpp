@@ -1,6 +1,7 @@
 // The raw request-target, split and checked before routing. Routing is decided on exactly the
 // bytes that are relayed, so anything a server upstream might normalise differently (dot
-// segments, encoded separators, backslashes, NULs) is refused rather than rewritten.
+// segments, encoded separators, backslashes, NULs, raw bytes outside ASCII) is refused rather
+// than rewritten.
 #pragma once
 
 #include "config/config.hpp"
@@ -33,9 +34,22 @@ std::optional<refusal> check_target(std::string_view target, config::security co
 // `path` has passed check_target (no dot segments, well-formed escapes).
 std::optional<refusal> check_token_endpoint(std::string_view path);
 
-// Host-header style comparison shared with the policy: `host` is "name[:port]" or "[v6][:port]";
-// true when its name (port dropped) equals one of `allowed` case-insensitively. False for a
-// malformed host (empty name, non-digit port).
+// What a Host value (or an absolute-form target's authority) is to the listener.
+enum class host_verdict {
+    allowed,    // a well-formed name[:port] whose name is one of the allowed ones
+    foreign,    // well-formed, another name: the DNS-rebinding defence refuses it (403)
+    malformed,  // not a Host value at all (RFC 9112 §3.2: 400)
+};
+
+// `host` must be uri-host [":" port] (RFC 9110 §7.2): a reg-name (RFC 3986 unreserved,
+// sub-delims, %XX escapes; IPv4 addresses are reg-names too) or a bracketed IP literal, and a
+// port of 1 to 5 digits up to 65535. Malformed otherwise: empty, a space, '@', '/', a byte outside
+// ASCII, a bad escape, an unclosed '[', and an empty port too (the grammar allows "localhost:",
+// no client sends it). Allowed when the name (port dropped) equals one of `allowed`
+// case-insensitively. One pass over `host`: this runs for every request.
+host_verdict check_host(std::string_view host, std::vector<std::string> const& allowed);
+
+// check_host(host, allowed) == host_verdict::allowed.
 bool host_allowed(std::string_view host, std::vector<std::string> const& allowed);
 
 }  // namespace aic::proxy

@@ -184,13 +184,22 @@ void write_client_response_head(Head const& res, std::string_view request_id, cl
     out.append(reason.empty() ? std::string_view{http::obsolete_reason(res.result())} : reason)
         .append("\r\n");
 
+    // RFC 9110 §8.6, RFC 9112 §6.1: a server must not send Content-Length or Transfer-Encoding in
+    // a 1xx or 204, which never has a body; an upstream that does is not echoed. (A 304 may keep
+    // Content-Length: the length a 200 would have had.)
+    bool const no_content = status == 204 || status / 100 == 1;
+    // Both are rare: a field pays one test for them.
+    bool const drop_framing = no_content || framing.drop_transfer_encoding;
+
     // Decided on the upstream's own Connection header: it names the fields that go with it.
     connection_options const named{res};
     for (auto const& f : res) {
         std::string_view const name = f.name_string();
         if (f.name() == http::field::connection || is_hop_by_hop(named, f.name(), name)) continue;
         if (iequals(name, "X-Request-Id")) continue;
-        if (framing.drop_transfer_encoding && f.name() == http::field::transfer_encoding) continue;
+        if (drop_framing && (f.name() == http::field::transfer_encoding ||
+                             (no_content && f.name() == http::field::content_length)))
+            continue;
         append_field(out, name, f.value());
     }
     if (framing.add_chunked) out.append("Transfer-Encoding: chunked\r\n");

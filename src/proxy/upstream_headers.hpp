@@ -40,7 +40,8 @@ struct client_framing {
 
 // Appends the response head relayed to the client to `out`: the upstream's status and reason,
 // its fields minus hop-by-hop ones (Content-Length / Transfer-Encoding kept: the body framing is
-// relayed), then X-Request-Id and the framing and Connection fields `framing` calls for.
+// relayed; but not in a 1xx or 204, which must carry neither), then X-Request-Id and the framing
+// and Connection fields `framing` calls for.
 // Instantiated for the relay's relayed_response and for Beast's response header (tests, the fuzzer).
 template <class Head>
 void write_client_response_head(Head const& res, std::string_view request_id, client_framing const& framing,

@@ -108,6 +108,19 @@ net::awaitable<bool> write_unasked_upgrade(tls_stream& s) {
     co_return false;
 }
 
+// A response that never has a body, with a framing field all the same: 204 (304 with status=304)
+// and Content-Length: `length` (0 by default), or Transfer-Encoding: chunked with chunked=1. A 204
+// must carry neither field (RFC 9110 §8.6, RFC 9112 §6.1); a 304 may carry Content-Length.
+net::awaitable<bool> write_no_body(tls_stream& s, bool not_modified, bool chunked, std::uint64_t length,
+                                   bool keep_alive) {
+    std::string head = not_modified ? "HTTP/1.1 304 Not Modified\r\n" : "HTTP/1.1 204 No Content\r\n";
+    head += chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + std::to_string(length) + "\r\n";
+    if (!keep_alive) head += "Connection: close\r\n";
+    head += "\r\n";
+    auto [ec, n] = co_await net::async_write(s, net::buffer(head), use_nothrow);
+    co_return !ec && keep_alive;
+}
+
 net::awaitable<bool> write_drip(tls_stream& s, unsigned version, bool keep_alive, std::uint64_t chunks) {
     http::response<http::buffer_body> res{http::status::ok, version};
     res.set(http::field::content_type, "text/plain");
@@ -174,6 +187,10 @@ net::awaitable<bool> serve_resource(tls_stream& s, beast::flat_buffer& buf, requ
                                        req.method() == http::verb::head);
     }
     if (ends_with("/_sim/upgrade")) co_return co_await write_unasked_upgrade(s);
+    if (ends_with("/_sim/no_body"))
+        co_return co_await write_no_body(s, query_number(query, "status", 204) == 304,
+                                         query.count("chunked") && query.at("chunked") == "1",
+                                         query_number(query, "length", 0), keep);
     // An API that refuses every caller for reasons of its own, whatever token it is shown.
     if (ends_with("/_sim/unauthorized"))
         co_return co_await write_json(s, 401, error_json("invalid_client"), version, keep);

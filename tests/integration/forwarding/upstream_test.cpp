@@ -1,7 +1,9 @@
 // The upstream side: pooled keep-alive connections, new ones resuming the TLS session, a stale
 // pooled connection retried, a revoked token replaced and the request replayed (but an endpoint
-// that refuses every token forces no more than one refresh), unreachable and untrusted upstreams
-// as 502 JSON, the upstream deadlines (504, and a deadline that moves with each read).
+// that refuses every token forces no more than one refresh; a request too large to replay gets
+// the 401, the next one a new token), unreachable and untrusted upstreams as 502 JSON, an unasked
+// 101, a 204's framing fields dropped, the upstream deadlines (504, and a deadline that moves with
+// each read).
 #include "echo.hpp"
 #include "proxy_process.hpp"
 #include "sim_process.hpp"
@@ -232,6 +234,64 @@ TEST_CASE("a revocation is recovered from with a replay beside an endpoint that 
     }
 }
 
+TEST_CASE("a 401 on a request too large to replay drops the token: the next one gets a new token") {
+    sim_process sim;
+    auto config = demo_config(sim);
+    config["limits"] = json::object{{"replay_body_bytes", 1024}};
+    proxy_process proxy{sim.dir(), config};
+    auto client = proxy.client();
+    std::string const large(4096, 'x');  // over replay_body_bytes: not kept, so never replayed
+    auto const upload = [&] {
+        return client->request("POST", "/openidm/managed/alpha_user?_action=create",
+                               {{"Content-Type", "application/octet-stream"}}, large);
+    };
+    auto const first = echo_of(upload());
+    auto const before = sim.stats();
+    sim.revoke_all_tokens();
+
+    auto const refused = upload();
+    INFO("body " << refused.body);
+    CHECK(refused.status == 401);  // the tenant's own answer, passed through unchanged
+    CHECK(refused.body.find("invalid_token") != std::string::npos);
+    CHECK(sim.stats().resource_requests - before.resource_requests == 1);  // no replay
+
+    // The 401 dropped the revoked token, so the next upload (the old code sent the revoked token
+    // again, and so on forever for a client that only uploads) carries a new one.
+    auto const next = echo_of(upload());
+    CHECK(next.at("headers").at("authorization") != first.at("headers").at("authorization"));
+    CHECK(next.at("body_bytes").as_int64() == static_cast<std::int64_t>(large.size()));
+    auto const after = sim.stats();
+    CHECK(after.tokens_issued - before.tokens_issued == 1);
+    CHECK(after.resource_requests - before.resource_requests == 2);  // the 401 and the next upload
+}
+
+TEST_CASE("large uploads to an endpoint that answers 401 to every token cost at most one token fetch") {
+    constexpr int requests = 5;
+    sim_process sim;
+    auto config = demo_config(sim);
+    config["limits"] = json::object{{"replay_body_bytes", 1024}};
+    proxy_process proxy{sim.dir(), config};
+    auto client = proxy.client();
+    echo_of(client->request("GET", "/am/json/realms/root/realms/alpha/users"));
+    auto const before = sim.stats();
+
+    std::string const large(4096, 'x');
+    for (int i = 0; i < requests; ++i) {
+        auto const res = client->request("POST", "/am/json/realms/root/_sim/unauthorized",
+                                         {{"Content-Type", "application/octet-stream"}}, large);
+        INFO("request " << i << " body " << res.body);
+        CHECK(res.status == 401);
+        CHECK(res.body.find("invalid_client") != std::string::npos);
+    }
+    auto const after = sim.stats();
+    // The first 401 drops the token (one fetch); the rest fall in tokens.forced_refresh_interval_s
+    // and keep the new one. None is replayed.
+    CHECK(after.tokens_issued - before.tokens_issued == 1);
+    CHECK(after.resource_requests - before.resource_requests == requests);
+    echo_of(client->request("GET", "/am/json/realms/root/realms/alpha/users"));
+    CHECK(sim.stats().tokens_issued == after.tokens_issued);
+}
+
 TEST_CASE("an unreachable upstream is a 502 JSON error") {
     sim_process sim;
     // A bound but never listening socket: connecting to its port is refused.
@@ -261,6 +321,38 @@ TEST_CASE("an upstream's 101 to a request that asked for no upgrade is a 502, no
     check_error_json(client->request("GET", "/openidm/_sim/upgrade"), 502, "101 Switching Protocols");
     // The client connection is still HTTP and still usable.
     echo_of(client->request("GET", "/openidm/after"));
+}
+
+TEST_CASE("a 204 is relayed without Content-Length or Transfer-Encoding, and a 304 keeps Content-Length") {
+    // RFC 9110 §8.6, RFC 9112 §6.1: a server must not send either field in a 204; a 304 may send
+    // Content-Length (the length a 200 would have had).
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    fwd::stream_client c{proxy.port()};
+    auto const exchange = [&c](std::string const& target) {
+        c.send_all("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        auto head = c.read_head();
+        c.read_body(head);
+        return head;
+    };
+
+    for (std::string target : {"/openidm/_sim/no_body", "/openidm/_sim/no_body?chunked=1"}) {
+        auto const head = exchange(target);
+        INFO(target << ":\n" << head.raw);
+        CHECK(head.status == 204);
+        CHECK(head.fields.count("content-length") == 0);
+        CHECK(head.fields.count("transfer-encoding") == 0);
+        CHECK(c.pending().empty());
+    }
+    auto const not_modified = exchange("/openidm/_sim/no_body?status=304&length=42");
+    INFO(not_modified.raw);
+    CHECK(not_modified.status == 304);
+    CHECK(not_modified.field("content-length") == "42");
+    CHECK(c.pending().empty());
+
+    // No body followed any of them: the next response on the connection is the next request's.
+    auto const next = exchange("/openidm/after");
+    REQUIRE(next.status == 200);
 }
 
 TEST_CASE("an upstream with an untrusted certificate is a 502 and sees no request") {

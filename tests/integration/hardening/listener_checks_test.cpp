@@ -16,9 +16,10 @@ TEST_CASE("a Host outside the allowed local names is refused with 403 and not fo
     proxy_process proxy{sim.dir(), demo_config(sim)};
     auto const before = sim.stats().resource_requests;
 
-    for (std::string host : {"evil.example.com", "evil.example.com:8080", "localhost.evil.example.com",
-                             "127.0.0.2", "[::2]", "169.254.169.254", "localhost:abc",
-                             "localhost:", "localhost:123456", "[::1", "user@localhost", "localhost/x"}) {
+    // Well-formed names that are simply not local ones (RFC 9110 §7.2: uri-host [":" port]).
+    for (std::string host :
+         {"evil.example.com", "evil.example.com:8080", "localhost.evil.example.com", "localhost.",
+          "127.0.0.2", "[::2]", "[::2]:8080", "169.254.169.254", "evil.example.com:65535"}) {
         INFO("Host: " << host);
         auto const out = raw_request(proxy.port(), get("/openidm/managed/alpha_user", {}, host));
         REQUIRE(out.responses.size() == 1);
@@ -35,6 +36,36 @@ TEST_CASE("a Host outside the allowed local names is refused with 403 and not fo
         CHECK(out.responses[0].status == 200);
     }
     CHECK(sim.stats().resource_requests == before + 8);
+}
+
+TEST_CASE("a malformed Host is refused with 400, the connection closed, nothing forwarded") {
+    // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request whose Host has an invalid
+    // field value; a 403 would say the value was understood and refused.
+    sim_process sim;
+    proxy_process proxy{sim.dir(), demo_config(sim)};
+    auto const before = sim.stats().resource_requests;
+
+    std::vector<std::string> const malformed = {
+        // the port: not digits, out of range, empty
+        "localhost:abc", "localhost:99999", "localhost:123456", "localhost:80a", "localhost:-1", "localhost:",
+        // the name: empty, or bytes a host name cannot hold
+        "", ":8080", "a b", "user@localhost", "localhost/x", "localhost?x", "local%zzhost", "localhost\\x",
+        "\"localhost\"", "local\xc3\xa9host",
+        // IP literals: unclosed, trailing bytes, empty, not an address, unbracketed
+        "[::1", "[::1]x", "[::1]:", "[]", "[evil]", "::1"};
+    for (auto const& host : malformed) {
+        INFO("Host: " << host);
+        auto const out = raw_request(proxy.port(), get("/openidm/managed/alpha_user", {}, host));
+        REQUIRE(out.responses.size() == 1);
+        check_refusal(out.responses[0], 400, "bad_request");
+        CHECK(out.closed);
+    }
+    // The same on HTTP/1.0, which may leave Host out but not send a broken one.
+    auto const old =
+        raw_request(proxy.port(), "GET /openidm/managed/alpha_user HTTP/1.0\r\nHost: localhost:abc\r\n\r\n");
+    REQUIRE(old.responses.size() == 1);
+    check_refusal(old.responses[0], 400, "bad_request");
+    CHECK(sim.stats().resource_requests == before);
 }
 
 TEST_CASE("configured allowed_hosts replace the defaults") {

@@ -1,6 +1,6 @@
 // Path safety: routing is decided on the normalised path, so dot-segments, encoded separators,
-// backslashes, control bytes and foreign absolute-form targets are refused with 400, and no
-// request can carry one route's token to another route's API.
+// backslashes, control bytes, raw bytes outside ASCII and foreign absolute-form targets are refused
+// with 400, and no request can carry one route's token to another route's API.
 #include "proxy_process.hpp"
 #include "raw_connection.hpp"
 #include "sim_process.hpp"
@@ -68,6 +68,14 @@ std::vector<path_case> const unsafe_bytes = {
      "/openidm/a\x7f"
      "b"},
     {"bare CR", "/openidm/a\rb"},
+    // RFC 9112 §3.2, RFC 3986 §2: a target is ASCII; anything else must come percent-encoded.
+    // Beast's parser lets 0x80-0xFF through, so the target check refuses them.
+    {"UTF-8 in the path", "/openidm/managed/caf\xc3\xa9"},
+    {"Latin-1 in the path", "/openidm/managed/caf\xe9"},
+    {"0x80 in the path", "/openidm/a\x80"},
+    {"0xff in the path", "/openidm/a\xff"},
+    {"UTF-8 in the query", "/openidm/managed/user?_queryFilter=cn+eq+%22caf\xc3\xa9%22"},
+    {"UTF-8 in an absolute-form target", "http://localhost/openidm/caf\xc3\xa9"},
 };
 
 }  // namespace

@@ -309,6 +309,31 @@ TEST_CASE("write_client_response_head states framing and persistence for the cli
         CHECK(res.count(http::field::transfer_encoding) == 0);
         CHECK_FALSE(res.keep_alive());
     }
+    SECTION("a 204 loses Content-Length and Transfer-Encoding, a 304 keeps Content-Length") {
+        // RFC 9110 §8.6, RFC 9112 §6.1: neither field in a 204; a 304 may carry Content-Length.
+        for (auto const* te : {"", "chunked"}) {
+            CAPTURE(te);
+            auto no_content = upstream_response();
+            no_content.result(http::status::no_content);
+            if (*te != '\0') {
+                no_content.erase(http::field::content_length);
+                no_content.set(http::field::transfer_encoding, te);
+            }
+            std::string text;
+            proxy::write_client_response_head(no_content, "r", {}, text);
+            auto const res = parse_head<false>(text);
+            CHECK(text.starts_with("HTTP/1.1 204 Fine\r\n"));
+            CHECK(res.count(http::field::content_length) == 0);
+            CHECK(res.count(http::field::transfer_encoding) == 0);
+            CHECK(res[http::field::content_type] == "application/json");
+            CHECK(res.keep_alive());
+        }
+        auto not_modified = upstream_response();
+        not_modified.result(http::status::not_modified);
+        std::string text;
+        proxy::write_client_response_head(not_modified, "r", {}, text);
+        CHECK(parse_head<false>(text)[http::field::content_length] == "42");
+    }
     SECTION("a status without a reason gets the standard one") {
         upstream.result(http::status::not_found);
         upstream.reason("");

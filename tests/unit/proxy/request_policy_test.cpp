@@ -45,8 +45,9 @@ TEST_CASE("check_head: Host must be present once and local", "[policy]") {
     twice.insert(http::field::host, "localhost");
     CHECK(status_of(twice, sec) == http::status::bad_request);
 
-    for (auto const* host : {"evil.example", "evil.example:8080", "localhost.evil.example", "[::2]:8080", "",
-                             "localhost:x", "127.0.0.2"}) {
+    // Well-formed but not local: the DNS-rebinding defence, 403.
+    for (auto const* host : {"evil.example", "evil.example:8080", "localhost.evil.example", "[::2]:8080",
+                             "127.0.0.2", "localhost."}) {
         CAPTURE(host);
         auto req = head(http::verb::get, "");
         req.set(http::field::host, host);
@@ -54,6 +55,18 @@ TEST_CASE("check_head: Host must be present once and local", "[policy]") {
         REQUIRE(r);
         CHECK(r->status == http::status::forbidden);
         CHECK(r->error == "forbidden");
+    }
+    // Not a Host value at all (RFC 9112 §3.2): 400, on HTTP/1.0 too.
+    for (auto const* host : {"", "localhost:x", "localhost:99999", "a b", "user@localhost", "[::1"}) {
+        CAPTURE(host);
+        auto req = head(http::verb::get, "");
+        req.set(http::field::host, host);
+        auto const r = check_head(req, sec);
+        REQUIRE(r);
+        CHECK(r->status == http::status::bad_request);
+        CHECK(r->error == "bad_request");
+        req.version(10);
+        CHECK(status_of(req, sec) == http::status::bad_request);
     }
     auto const r = check_head(head(http::verb::get, "attacker.example:8080"), sec);
     REQUIRE(r);

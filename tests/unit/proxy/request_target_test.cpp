@@ -39,6 +39,8 @@ TEST_CASE("check_target refuses unsafe targets with 400", "[target]") {
         std::string("/a\0b", 4), "/a%00", "/a?x=%00",
         // control bytes
         "/a\x01", "/a\tb", "/a\x7f", "/a?q=\r\n", "/a%0d%0aX-Injected:%201", "/a%7F", "/a%1f",
+        // bytes outside ASCII, raw (RFC 3986 §2: percent-encoded or not at all), path and query
+        "/caf\xc3\xa9", "/a\x80", "/a\xff", "/a?q=\xe9", "http://localhost/caf\xc3\xa9",
         // malformed percent escapes
         "%", "/%", "/a%", "/a%2", "/%zz", "/a%g0", "/a?q=%", "/a?q=%zz", "/a?q=%2",
         // not origin-form
@@ -136,4 +138,35 @@ TEST_CASE("host_allowed compares names case-insensitively with any port", "[targ
     CHECK_FALSE(proxy::host_allowed("[::2]:8080", allowed));
     // An entry configured without brackets still matches the bracketed Host form.
     CHECK(proxy::host_allowed("[::1]:80", std::vector<std::string>{"::1"}));
+}
+
+TEST_CASE("check_host tells a malformed Host from a well-formed foreign one", "[target]") {
+    std::vector<std::string> const allowed{"localhost", "127.0.0.1", "[::1]"};
+    using proxy::host_verdict;
+    for (std::string host : {"localhost", "LocalHost:0", "localhost:65535", "localhost:00080",
+                             "127.0.0.1:8080", "[::1]", "[::1]:443"}) {
+        CAPTURE(host);
+        CHECK(proxy::check_host(host, allowed) == host_verdict::allowed);
+    }
+    // uri-host [":" port] (RFC 9110 §7.2), naming another host.
+    for (std::string host : {"evil.example", "evil.example:8080", "localhost.", "127.0.0.2", "[::2]:80",
+                             "[2001:db8::1]", "[::ffff:127.0.0.1]", "[v1.fe80::a+en1]",
+                             "a-b_c~d!$&'()*+,;=", "local%68ost", "xn--caf-dma.example"}) {
+        CAPTURE(host);
+        CHECK(proxy::check_host(host, allowed) == host_verdict::foreign);
+    }
+    std::vector<std::string> const malformed = {
+        // the port: empty, not digits, out of range, twice
+        "localhost:", "localhost:abc", "localhost:80a", "localhost:-1", "localhost:+80", "localhost:65536",
+        "localhost:99999", "localhost:123456", "localhost:80:80",
+        // the name: empty, bytes a reg-name cannot hold, broken escapes, bytes outside ASCII
+        "", ":8080", "a b", "a\tb", "user@localhost", "localhost/x", "localhost?x", "localhost#x",
+        "localhost\\x", "\"localhost\"", "local%zzhost", "local%6", "localhost%", "caf\xc3\xa9.example",
+        // IP literals: unclosed, trailing bytes, empty, not IPv6, zone IDs, bad IPvFuture, unbracketed
+        "[::1", "[::1]x", "[::1]:", "[]", "[evil]", "[1.2.3.4]", "[::1%25eth0]", "[v1.]", "[v.x]", "[vz.x]",
+        "::1", "[[::1]]"};
+    for (auto const& host : malformed) {
+        CAPTURE(host);
+        CHECK(proxy::check_host(host, allowed) == host_verdict::malformed);
+    }
 }

@@ -169,6 +169,28 @@ TEST_CASE("401 for a token the cache keeps is passed through, not replayed", "[p
     CHECK(f.sim.stats().resource_requests == 2);  // a, b: no replay
 }
 
+TEST_CASE("401 on a body too large to replay: the token is rejected, the 401 passed through",
+          "[proxy][server]") {
+    proxy_fixture f{fixture_options{[](proxy::server_settings& s) { s.limits.replay_body_bytes = 16; }}};
+    blocking_client c{f.endpoint()};
+    REQUIRE(c.send(make_request(http::verb::get, "/openidm/a")).result_int() == 200);
+    f.sim.revoke_all_tokens();
+    std::string const body(64, 'x');  // over replay_body_bytes: not kept, so it cannot be replayed
+    auto res = c.send(make_request(http::verb::post, "/openidm/b", body));
+    CHECK(res.result_int() == 401);  // the tenant's answer, unchanged
+    CHECK(json::parse(res.body()).at("error").as_string() == "invalid_token");
+    CHECK(res.keep_alive());
+    CHECK(f.auth->rejects == 1);   // the refused token is dropped all the same
+    CHECK(f.auth->acquires == 2);  // a, b: none for a replay
+    CHECK(f.sim.stats().resource_requests == 2);
+
+    // The next request, as large, goes out with a new token.
+    auto next = c.send(make_request(http::verb::post, "/openidm/c", body));
+    REQUIRE(next.result_int() == 200);
+    CHECK(echo_of(next).at("body_sha256").as_string() == sha256_hex(body));
+    CHECK(f.sim.stats().resource_requests == 3);
+}
+
 TEST_CASE("an upstream with an untrusted certificate: 502, nothing sent", "[proxy][server]") {
     proxy_fixture f;
     blocking_client c{f.endpoint()};
