@@ -156,7 +156,7 @@ TEST_CASE("a FIN that came with the data is delivered after it", "[net][draining
     CHECK(ec2 == net::error::eof);
 }
 
-TEST_CASE("TCP sockets report what is left to read; unix sockets refuse", "[net][draining_buffer]") {
+TEST_CASE("TCP sockets report what is left to read, unix sockets refuse", "[net][draining_buffer]") {
     net::io_context ioc;
     socket_pair p(ioc);
     CHECK(aic::net_tls::report_queued_bytes(static_cast<int>(p.far.native_handle())));

@@ -148,8 +148,8 @@ void read_response_sent_with_close_notify(tls_pair& p) {
 }  // namespace
 
 TEST_CASE(
-    "records of every size, larger than the input buffer, arrive whole and in order; close_notify ends "
-    "them") {
+    "records of every size, larger than the input buffer, arrive whole and in order, and close_notify "
+    "ends them") {
     tls_pair p;
     std::string const body = pattern(3 * 1024 * 1024 + 17);
     // Small records one by one (each its own TLS record), then the rest in one write: 16 KiB

@@ -254,7 +254,7 @@ TEST_CASE("counts recorded from several threads add up", "[metrics]") {
     CHECK(e.sum("aic_proxy_request_duration_seconds_count", {{"route", "/a"}}) == 4 * per_thread);
 }
 
-TEST_CASE("a route keeps its slot by prefix; a prefix new after a reload gets a slot of its own",
+TEST_CASE("a route keeps its slot by prefix, a prefix new after a reload gets a slot of its own",
           "[metrics]") {
     metrics_registry m({"/openidm"});
     CHECK(m.route_slot("/openidm") == 0);
