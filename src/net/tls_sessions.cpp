@@ -1,5 +1,6 @@
 // One store per client context, shared by every event loop: sessions arrive and are offered only
-// when a connection opens, so one mutex costs nothing a request would notice.
+// when a connection opens, so one mutex costs nothing a request would notice. The store holds
+// copies that no connection uses: sessions go in and come out copied.
 #include "net/tls_sessions.hpp"
 
 #include <openssl/ssl.h>
@@ -96,13 +97,13 @@ void enable_session_resumption(ssl::context& ctx) {
 void offer_session(SSL* ssl, std::string const& upstream_key) {
     session_store* store = store_of(SSL_get_SSL_CTX(ssl));
     if (store == nullptr) return;
-    auto* key = new std::string(upstream_key);
-    delete static_cast<std::string*>(SSL_get_ex_data(ssl, key_index()));
+    auto* const previous = static_cast<std::string*>(SSL_get_ex_data(ssl, key_index()));
+    auto* const key = new std::string(upstream_key);
     if (SSL_set_ex_data(ssl, key_index(), key) != 1) {
-        delete key;
-        SSL_set_ex_data(ssl, key_index(), nullptr);
+        delete key;  // the previous key, if any, stays and is freed with the SSL
         return;
     }
+    delete previous;
     SSL_SESSION* session = nullptr;
     {
         std::lock_guard lock{store->mutex};
@@ -113,9 +114,13 @@ void offer_session(SSL* ssl, std::string const& upstream_key) {
             store->sessions.erase(it);
             return;
         }
-        session = it->second;
-        SSL_SESSION_up_ref(session);  // alive outside the lock, whoever replaces it meanwhile
+        // Each connection gets a copy of its own. A connection writes to its session (OpenSSL
+        // marks it not resumable when the connection ends without close_notify), and the event
+        // loops open connections on threads of their own: the kept session is never handed to
+        // one, so nothing writes it while another thread reads it.
+        session = SSL_SESSION_dup(it->second);
     }
+    if (session == nullptr) return;
     SSL_set_session(ssl, session);  // takes a reference of its own
     SSL_SESSION_free(session);
 }
