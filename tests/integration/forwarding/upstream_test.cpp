@@ -5,6 +5,7 @@
 // 101, a 204's framing fields dropped, the upstream deadlines (504, and a deadline that moves with
 // each read).
 #include "echo.hpp"
+#include "prometheus_text.hpp"
 #include "proxy_process.hpp"
 #include "sim_process.hpp"
 #include "stream_client.hpp"
@@ -44,13 +45,6 @@ void check_error_json(http_response const& res, unsigned status, std::string con
     CHECK(std::string{body.at("detail").as_string()}.find(detail_part) != std::string::npos);
     if (auto const id = res.header("x-request-id"); !id.empty())
         CHECK(body.at("request_id").as_string() == id);
-}
-
-// The value of an unlabelled sample in a Prometheus text page; -1 when it is missing.
-double metric_value(std::string const& page, std::string const& name) {
-    auto const at = page.find("\n" + name + " ");
-    if (at == std::string::npos) return -1;
-    return std::stod(page.substr(at + name.size() + 2));
 }
 
 // What the simulator saw of one request sent after it closed the proxy's idle pooled connection.
@@ -113,9 +107,9 @@ TEST_CASE("a new upstream connection resumes the TLS session of the last one to 
     CHECK(after.tls_resumed - before.tls_resumed == 3);
     // The proxy counts them too. The first connection may have resumed already: the token fetch
     // went to the same host and port (the simulator serves both) and left a session behind.
-    auto const metrics = client->request("GET", "/_proxy/metrics").body;
-    auto const opened = metric_value(metrics, "aic_proxy_upstream_connections_opened_total");
-    auto const resumed = metric_value(metrics, "aic_proxy_upstream_connections_resumed_total");
+    auto const metrics = parse(client->request("GET", "/_proxy/metrics").body);
+    auto const opened = metrics.value("aic_proxy_upstream_connections_opened_total", {});
+    auto const resumed = metrics.value("aic_proxy_upstream_connections_resumed_total", {});
     CHECK(opened == 4);
     CHECK(resumed >= 3);
     CHECK(resumed <= opened);
